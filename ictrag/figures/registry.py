@@ -1,0 +1,35 @@
+"""Captioner backends by name. Imports are lazy: choosing `ocr` never imports torch."""
+
+from __future__ import annotations
+
+from ictrag.config import CaptionSettings
+from ictrag.figures.base import Captioner
+
+BACKENDS = ("structural", "ocr", "dicmodel", "openai", "none")
+
+
+class UnknownBackend(ValueError):
+    pass
+
+
+def make_captioner(settings: CaptionSettings) -> Captioner | None:
+    backend = settings.backend
+    if backend == "none":
+        return None
+    if backend == "ocr":
+        from ictrag.figures.ocr import OcrCaptioner
+
+        return OcrCaptioner()
+    if backend == "structural":
+        from ictrag.figures.structural import StructuralCaptioner
+
+        return StructuralCaptioner(settings)
+    if backend == "dicmodel":
+        from ictrag.figures.vlm import DICModelCaptioner
+
+        return DICModelCaptioner(settings)
+    if backend == "openai":
+        from ictrag.figures.remote import OpenAICaptioner
+
+        return OpenAICaptioner(settings)
+    raise UnknownBackend(f"unknown captioner '{backend}' (choose from {', '.join(BACKENDS)})")

@@ -1,0 +1,81 @@
+"""Read the drawings and text spans of one region of a PDF page into plain data."""
+
+from __future__ import annotations
+
+import pymupdf
+
+from ictrag.figures.base import Path, Span, VectorContent
+from ictrag.model import BBox
+
+
+def _point(p: pymupdf.Point) -> tuple[float, float]:
+    return (round(p.x, 2), round(p.y, 2))
+
+
+def _item(raw: tuple) -> tuple:
+    op = raw[0]
+    if op == "re":
+        r = raw[1]
+        return ("re", (r.x0, r.y0, r.x1, r.y1))
+    if op == "qu":
+        q = raw[1]
+        return ("qu", (_point(q.ul), _point(q.ur), _point(q.lr), _point(q.ll)))
+    return (op, *(_point(p) for p in raw[1:] if isinstance(p, pymupdf.Point)))
+
+
+def _inside(rect: pymupdf.Rect, region: pymupdf.Rect, slack: float = 2.0) -> bool:
+    grown = pymupdf.Rect(region.x0 - slack, region.y0 - slack, region.x1 + slack, region.y1 + slack)
+    return grown.contains(rect) or (rect.is_empty and grown.intersects(rect))
+
+
+def paths_from_drawings(drawings: list[dict], region: pymupdf.Rect) -> list[Path]:
+    paths = []
+    for drawing in drawings:
+        rect = drawing["rect"]
+        if not _inside(rect, region):
+            continue
+        paths.append(
+            Path(
+                items=tuple(_item(raw) for raw in drawing["items"]),
+                rect=(rect.x0, rect.y0, rect.x1, rect.y1),
+                fill=tuple(drawing["fill"]) if drawing.get("fill") else None,
+                color=tuple(drawing["color"]) if drawing.get("color") else None,
+                width=float(drawing.get("width") or 0.0),
+                closed=bool(drawing.get("closePath")),
+                dashes=str(drawing.get("dashes") or ""),
+            )
+        )
+    return paths
+
+
+def spans_in(page: pymupdf.Page, region: pymupdf.Rect) -> list[Span]:
+    spans = []
+    text = page.get_text("dict", clip=region, flags=pymupdf.TEXTFLAGS_TEXT)
+    for block in text["blocks"]:
+        for line in block.get("lines", []):
+            for span in line["spans"]:
+                content = span["text"].strip()
+                if not content:
+                    continue
+                spans.append(
+                    Span(
+                        text=content,
+                        bbox=tuple(span["bbox"]),
+                        size=float(span["size"]),
+                        bold=bool(span["flags"] & 16),
+                    )
+                )
+    return spans
+
+
+def region_content(
+    page: pymupdf.Page, bbox: BBox, drawings: list[dict] | None = None
+) -> VectorContent:
+    """Drawings and spans inside `bbox`. Pass `drawings` when the caller already has
+    `page.get_drawings()`, which is the expensive call on busy pages."""
+    region = pymupdf.Rect(bbox)
+    if drawings is None:
+        drawings = page.get_drawings()
+    return VectorContent(
+        bbox=tuple(bbox), paths=paths_from_drawings(drawings, region), spans=spans_in(page, region)
+    )

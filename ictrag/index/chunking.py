@@ -1,0 +1,191 @@
+"""Heading-aware chunks that fit the embedder's window, measured with its own tokenizer.
+
+Text blocks under one heading path are packed greedily up to the budget; a block that is
+too long on its own is split at sentence ends, and a sentence that is still too long at
+word boundaries. Figures become chunks of their own that point back to the figure.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ictrag.model import Chunk, Document, Figure, TextBlock, TextKind
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+
+_NAMESPACE = uuid.UUID("7f1d3c52-4a8e-4d0b-9a53-2f7c1e0b6a11")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[A-Z0-9(\"'])")
+SPECIAL_TOKENS = 2
+"""[CLS] and [SEP] share the window with the text."""
+
+
+def chunk_id(doc_id: str, seq: int) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"{doc_id}:{seq}"))
+
+
+@dataclass
+class _Piece:
+    text: str
+    tokens: int
+    page: int
+
+
+@dataclass
+class _Section:
+    heading_path: list[str]
+    pieces: list[_Piece] = field(default_factory=list)
+
+
+def _split_words(text: str, budget: int, count: TokenCounter) -> list[str]:
+    words = text.split()
+    parts: list[str] = []
+    start = 0
+    while start < len(words):
+        # Grow the window by halving search: token counts are monotone in the word count.
+        low, high = start + 1, len(words)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if count([" ".join(words[start:middle])])[0] <= budget:
+                low = middle
+            else:
+                high = middle - 1
+        parts.append(" ".join(words[start:low]))
+        start = low
+    return parts
+
+
+def _fit(text: str, page: int, budget: int, count: TokenCounter) -> list[_Piece]:
+    """Split `text` into pieces of at most `budget` tokens, preferring sentence ends."""
+    tokens = count([text])[0]
+    if tokens <= budget:
+        return [_Piece(text, tokens, page)]
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    if len(sentences) == 1:
+        parts = _split_words(text, budget, count)
+        return [_Piece(part, n, page) for part, n in zip(parts, count(parts), strict=True)]
+    pieces: list[_Piece] = []
+    for sentence, n in zip(sentences, count(sentences), strict=True):
+        if n <= budget:
+            pieces.append(_Piece(sentence, n, page))
+        else:
+            pieces.extend(_fit(sentence, page, budget, count))
+    return pieces
+
+
+def _heading_prefix(heading_path: list[str]) -> str:
+    return " > ".join(heading_path) + "\n" if heading_path else ""
+
+
+def _sections(blocks: list[TextBlock]) -> list[_Section]:
+    sections: list[_Section] = []
+    for block in blocks:
+        if not sections or block.heading_path != sections[-1].heading_path:
+            sections.append(_Section(list(block.heading_path)))
+        if block.kind == TextKind.heading:
+            continue  # the heading path already carries it, as the chunk's first line
+        sections[-1].pieces.append(_Piece(block.text, 0, block.page))
+    return [section for section in sections if section.pieces]
+
+
+def _pack(section: _Section, room: int, count: TokenCounter) -> list[tuple[str, list[int]]]:
+    prefix = _heading_prefix(section.heading_path)
+    room = max(room - (count([prefix])[0] if prefix else 0), room // 2)
+    pieces: list[_Piece] = []
+    for piece in section.pieces:
+        pieces.extend(_fit(piece.text, piece.page, room, count))
+    chunks: list[tuple[str, list[int]]] = []
+    current: list[_Piece] = []
+    used = 0
+    for piece in pieces:
+        if current and used + piece.tokens > room:
+            chunks.append(_join(prefix, current))
+            current, used = [], 0
+        current.append(piece)
+        used += piece.tokens
+    if current:
+        chunks.append(_join(prefix, current))
+    return chunks
+
+
+def _join(prefix: str, pieces: list[_Piece]) -> tuple[str, list[int]]:
+    pages = sorted({piece.page for piece in pieces})
+    return prefix + "\n".join(piece.text for piece in pieces), pages
+
+
+def figure_text(figure: Figure) -> str:
+    """What a figure chunk says: its label, its logical text (or its own text), its context."""
+    parts = [figure.label] if figure.label else []
+    if figure.logical is not None:
+        parts.append(figure.logical.to_text())
+    elif figure.inner_text:
+        parts.append(figure.inner_text)
+    if figure.context:
+        parts.append(f"Context: {figure.context}")
+    return "\n".join(part for part in parts if part.strip())
+
+
+def _enforce(text: str, budget: int, count: TokenCounter) -> list[str]:
+    """Last line of defence: nothing leaves the chunker longer than the window."""
+    if count([text])[0] <= budget:
+        return [text]
+    return [piece.text for piece in _fit(text, 0, budget, count)]
+
+
+def chunk_document(document: Document, count_tokens: TokenCounter, max_tokens: int) -> list[Chunk]:
+    """Chunks in reading order. `count_tokens` counts content tokens with the embedder's
+    tokenizer (no special tokens); `max_tokens` is the embedder's window."""
+    budget = max_tokens - SPECIAL_TOKENS
+    chunks: list[Chunk] = []
+
+    def add(kind: str, text: str, pages: list[int], heading_path: list[str], **extra) -> None:
+        for part in _enforce(text, budget, count_tokens):
+            seq = len(chunks)
+            chunks.append(
+                Chunk(
+                    id=chunk_id(document.id, seq),
+                    doc_id=document.id,
+                    kind=kind,
+                    text=part,
+                    pages=pages,
+                    heading_path=heading_path,
+                    source=document.source,
+                    title=document.title,
+                    seq=seq,
+                    **extra,
+                )
+            )
+
+    pending: list[TextBlock] = []
+
+    def flush() -> None:
+        for section in _sections(pending):
+            for text, pages in _pack(section, budget, count_tokens):
+                add("text", text, pages, section.heading_path)
+        pending.clear()
+
+    for element in document.elements:
+        if isinstance(element, TextBlock):
+            pending.append(element)
+            continue
+        flush()
+        text = figure_text(element)
+        if not text.strip():
+            continue
+        logical = element.logical
+        add(
+            "figure",
+            _heading_prefix(element.heading_path) + text,
+            [element.page],
+            list(element.heading_path),
+            figure_id=element.id,
+            figure_type=logical.figure_type.value if logical else None,
+            figure_label=element.label or None,
+            image_path=element.image_path,
+            mermaid=logical.mermaid if logical else None,
+            bbox=element.bbox,
+        )
+    flush()
+    return chunks

@@ -1,0 +1,136 @@
+"""KnowledgeBase: the public Python API that the CLI and every agent interface call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ictrag.config import Settings, load_settings
+from ictrag.docstore import DocStore
+from ictrag.manifest import Manifest
+from ictrag.model import Document, Figure, Hit
+from ictrag.pipeline import IngestReport, Progress, ingest
+
+
+class KnowledgeBase:
+    """One index: a folder with the manifest, parsed documents, figure PNGs and caches,
+    plus the vectors in Qdrant Edge inside it (or in a Qdrant server when configured)."""
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        settings: Settings | None = None,
+        **overrides: Any,
+    ):
+        self.settings = settings or load_settings(**overrides)
+        self.path = Path(path) if path else self.settings.home / self.settings.index
+        self._store = None
+        self._embedder = None
+
+    # --- writing -----------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Iterable[str | Path] | str | Path, prune: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        self._close_store()  # the ingest opens its own handle on the same shard
+        return ingest(paths, self.path, self.settings, prune=prune, progress=progress)
+
+    def remove(self, doc: str) -> list[str]:
+        """Remove a document by id, id prefix, title, file name or path. Returns the
+        removed paths."""
+        from ictrag.pipeline import Indexer
+
+        self._close_store()
+        indexer = Indexer(self.path, self.settings)
+        try:
+            doc_ids = set(self._resolve_docs(doc, indexer.manifest))
+            paths = [e.path for e in indexer.manifest.entries.values() if e.doc_id in doc_ids]
+            for path in paths:
+                indexer.remove_path(path)
+            return paths
+        finally:
+            indexer.close()
+
+    # --- reading -----------------------------------------------------------------------
+
+    @property
+    def store(self):
+        if self._store is None:
+            from ictrag.index.store import open_store
+
+            self._store = open_store(self.settings, self.path)
+        return self._store
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from ictrag.index.embed import DenseEmbedder
+
+            self._embedder = DenseEmbedder(self.settings.embed)
+        return self._embedder
+
+    def search(
+        self,
+        text: str,
+        k: int = 5,
+        kind: str | None = None,
+        doc: str | None = None,
+        figure_type: str | None = None,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        from ictrag.search import search
+
+        doc_ids = self._resolve_docs(doc, self.manifest()) if doc else None
+        if doc and not doc_ids:
+            return []
+        return search(self.store, self.embedder, text, k=k, kind=kind, doc_ids=doc_ids,
+                      figure_type=figure_type, mode=mode)  # fmt: skip
+
+    def manifest(self) -> Manifest:
+        return Manifest(self.path / "manifest.json")
+
+    def documents(self) -> list[dict[str, Any]]:
+        """One row per indexed file: doc id, title, path, pages, chunks, figures."""
+        return [entry.model_dump() for entry in self.manifest().entries.values()]
+
+    def document(self, doc: str) -> Document | None:
+        doc_ids = self._resolve_docs(doc, self.manifest())
+        return DocStore(self.path / "docs").get(doc_ids[0]) if doc_ids else None
+
+    def figure(self, figure_id: str) -> tuple[Figure, Document] | None:
+        """A figure by id (or unique id prefix), with the document it appears in."""
+        store = DocStore(self.path / "docs")
+        for doc_id in sorted(self.manifest().doc_ids()):
+            document = store.get(doc_id)
+            if document is None:
+                continue
+            for figure in document.figures:
+                if figure.id == figure_id or (len(figure_id) >= 8 and figure.id.startswith(figure_id)):
+                    return figure, document
+        return None
+
+    def _resolve_docs(self, doc: str, manifest: Manifest) -> list[str]:
+        matches: list[str] = []
+        for entry in manifest.entries.values():
+            names = {entry.doc_id, entry.path, Path(entry.path).name, Path(entry.path).stem, entry.title}
+            if doc in names or (len(doc) >= 8 and entry.doc_id.startswith(doc)):
+                matches.append(entry.doc_id)
+        return sorted(set(matches))
+
+    def _close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def close(self) -> None:
+        self._close_store()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

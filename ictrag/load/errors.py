@@ -1,0 +1,2 @@
+class LoadError(Exception):
+    """A file that cannot be loaded; str(error) is one line for the user."""

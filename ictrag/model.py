@@ -1,0 +1,204 @@
+"""The typed centre of ictrag: documents, figures, logical text, chunks and hits.
+
+Everything that crosses a module boundary is one of these pydantic models; code
+inside a module is free to use plain data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, PrivateAttr
+
+BBox = tuple[float, float, float, float]
+"""x0, y0, x1, y1 in PDF points (72 per inch), origin top-left of the page."""
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk_size):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class FigureType(str, Enum):
+    flowchart = "flowchart"
+    sequence = "sequence"
+    topology = "topology"
+    architecture = "architecture"
+    state = "state"
+    packet = "packet"
+    table = "table"
+    chart = "chart"
+    screenshot = "screenshot"
+    photo = "photo"
+    other = "other"
+
+
+class Relation(BaseModel):
+    """One detailed relation of a figure: an edge, a message or a step."""
+
+    source: str
+    target: str
+    label: str = ""
+    kind: Literal["edge", "message", "step", "contains", "field"] = "edge"
+    directed: bool = True
+
+    def to_line(self) -> str:
+        arrow = "->" if self.directed else "--"
+        label = f" [{self.label}]" if self.label else ""
+        return f"{self.source} {arrow} {self.target}{label}"
+
+
+class LogicalText(BaseModel):
+    """What a figure means, in the global / partial / detailed form of the paper."""
+
+    figure_type: FigureType = FigureType.other
+    summary: str = ""
+    components: list[str] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+    mermaid: str | None = None
+    backend: str = ""
+    model: str = ""
+    confidence: float = 0.0
+    ungrounded: list[str] = Field(default_factory=list)
+
+    def to_text(self) -> str:
+        """The canonical text that is embedded and exported."""
+        lines = [f"Figure type: {self.figure_type.value}"]
+        if self.summary:
+            lines.append(f"Summary: {self.summary}")
+        if self.components:
+            lines.append("Components: " + "; ".join(self.components))
+        if self.relations:
+            lines.append("Relations:")
+            lines.extend(f"- {relation.to_line()}" for relation in self.relations)
+        if self.mermaid:
+            lines.append("Mermaid:")
+            lines.append(self.mermaid.strip())
+        return "\n".join(lines)
+
+
+class TextKind(str, Enum):
+    heading = "heading"
+    paragraph = "paragraph"
+    list = "list"
+    table = "table"
+    code = "code"
+    caption = "caption"
+
+
+class TextBlock(BaseModel):
+    type: Literal["text"] = "text"
+    text: str
+    page: int = 1
+    bbox: BBox | None = None
+    kind: TextKind = TextKind.paragraph
+    heading_path: list[str] = Field(default_factory=list)
+    level: int | None = None
+    """Heading level (1 = top) when kind is heading."""
+
+
+class Figure(BaseModel):
+    type: Literal["figure"] = "figure"
+    id: str
+    """sha256 of the rendered PNG."""
+    page: int = 1
+    bbox: BBox | None = None
+    origin: Literal["raster", "vector"] = "raster"
+    image_path: str | None = None
+    """The PNG under the index's figure folder (or a temp folder before indexing)."""
+    label: str = ""
+    context: str = ""
+    inner_text: str = ""
+    heading_path: list[str] = Field(default_factory=list)
+    references: list[int] = Field(default_factory=list)
+    """Pages whose body text says "see Figure N-M" for this figure's label."""
+    logical: LogicalText | None = None
+    _vector: Any = PrivateAttr(default=None)
+
+    @property
+    def vector(self) -> Any:
+        """The figure region's drawings and text spans (figures.base.VectorContent), when
+        the source had vectors. Not serialised: it lives only between load and caption."""
+        return self._vector
+
+
+Element = Annotated[TextBlock | Figure, Field(discriminator="type")]
+
+
+class Document(BaseModel):
+    id: str
+    """sha256 of the file's bytes."""
+    source: str
+    title: str = ""
+    mime: str = ""
+    page_count: int = 0
+    elements: list[Element] = Field(default_factory=list)
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [element for element in self.elements if isinstance(element, Figure)]
+
+    @property
+    def text_blocks(self) -> list[TextBlock]:
+        return [element for element in self.elements if isinstance(element, TextBlock)]
+
+
+class Chunk(BaseModel):
+    id: str
+    doc_id: str
+    kind: Literal["text", "figure"]
+    text: str
+    pages: list[int] = Field(default_factory=list)
+    heading_path: list[str] = Field(default_factory=list)
+    figure_id: str | None = None
+    figure_type: str | None = None
+    figure_label: str | None = None
+    image_path: str | None = None
+    mermaid: str | None = None
+    bbox: BBox | None = None
+    source: str = ""
+    title: str = ""
+    seq: int = 0
+    """Position of the chunk inside its document, for reading order."""
+
+
+class Hit(BaseModel):
+    rank: int
+    score: float
+    chunk: Chunk
+
+    def to_json(self) -> dict:
+        """The shape of `ictrag query --json` (DESIGN.md, CLI contract)."""
+        chunk = self.chunk
+        figure = None
+        if chunk.kind == "figure":
+            figure = {
+                "id": chunk.figure_id,
+                "type": chunk.figure_type,
+                "label": chunk.figure_label,
+                "image": chunk.image_path,
+                "mermaid": chunk.mermaid,
+            }
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "kind": chunk.kind,
+            "doc": chunk.title or Path(chunk.source).name,
+            "doc_id": chunk.doc_id,
+            "path": chunk.source,
+            "page": chunk.pages[0] if chunk.pages else None,
+            "heading": " > ".join(chunk.heading_path),
+            "text": chunk.text,
+            "figure": figure,
+        }

@@ -1,0 +1,334 @@
+"""Ingest orchestration: incremental, atomic per document, parallel over files.
+
+Worker processes load files and describe their figures (CPU-bound: parsing, rendering,
+OCR); the parent chunks, embeds and writes to the store as documents arrive. Per document
+the order is: new points upserted, old points deleted, parsed document saved, manifest
+entry committed. A run killed at any point leaves at worst points the manifest does not
+know; the next run deletes those orphans first and redoes the document.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import BaseModel
+
+from ictrag.config import Settings
+from ictrag.docstore import DocStore
+from ictrag.load import SUPPORTED_SUFFIXES, LoadError, load
+from ictrag.manifest import Manifest, ManifestEntry
+from ictrag.model import Document, sha256_file
+
+Status = Literal["ingested", "unchanged", "duplicate", "failed", "removed"]
+
+
+class FileResult(BaseModel):
+    path: str
+    status: Status
+    doc_id: str | None = None
+    title: str = ""
+    pages: int = 0
+    chunks: int = 0
+    figures: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+
+class IngestReport(BaseModel):
+    files: list[FileResult]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not any(result.status == "failed" for result in self.files)
+
+    def count(self, status: Status) -> int:
+        return sum(result.status == status for result in self.files)
+
+    def totals(self) -> dict[str, float]:
+        done = [r for r in self.files if r.status == "ingested"]
+        return {
+            "documents": len(done),
+            "unchanged": self.count("unchanged"),
+            "duplicates": self.count("duplicate"),
+            "removed": self.count("removed"),
+            "failed": self.count("failed"),
+            "pages": sum(r.pages for r in done),
+            "text_chunks": sum(r.chunks for r in done) - sum(r.figures for r in done),
+            "figures": sum(r.figures for r in done),
+            "seconds": round(self.seconds, 2),
+        }
+
+
+class Progress(Protocol):
+    def start(self, files: int) -> None: ...
+    def advance(self, result: FileResult) -> None: ...
+
+
+class _Silent:
+    def start(self, files: int) -> None:
+        pass
+
+    def advance(self, result: FileResult) -> None:
+        pass
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, and supported files under directories (hidden ones skipped)."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    found.append(child)
+        else:
+            found.append(path)
+    unique: dict[str, Path] = {}
+    for path in found:
+        unique.setdefault(str(path.resolve()), path)
+    return list(unique.values())
+
+
+# --- worker side -------------------------------------------------------------------------
+
+_captioners: dict[str, object] = {}
+
+
+def _captioner_for(settings: Settings):
+    from ictrag.figures.registry import make_captioner
+
+    key = settings.caption.model_dump_json()
+    if key not in _captioners:
+        _captioners[key] = make_captioner(settings.caption)
+    return _captioners[key]
+
+
+@dataclass
+class _Prepared:
+    path: str
+    sha256: str
+    document: Document | None
+    error: str | None
+    seconds: float
+
+
+def prepare(path: str, sha256: str, settings: Settings, index_dir: str) -> _Prepared:
+    """Load one file and describe its figures. Never raises: errors come back as data."""
+    from ictrag.figures.describe import describe_document
+
+    started = time.perf_counter()
+    try:
+        document = load(path, Path(index_dir) / "figures", settings.load)
+        describe_document(
+            document, _captioner_for(settings), Path(index_dir) / "cache", ocr=settings.caption.ocr
+        )
+        return _Prepared(path, sha256, document, None, time.perf_counter() - started)
+    except LoadError as error:
+        return _Prepared(path, sha256, None, str(error), time.perf_counter() - started)
+    except Exception as error:  # a bug on one file must not sink the run
+        message = (str(error).splitlines() or [""])[0]
+        return _Prepared(path, sha256, None, f"{type(error).__name__}: {message}", 0.0)
+
+
+def _worker_init() -> None:
+    # Each worker is one CPU; oversubscribing BLAS/ONNX threads on 2 cores slows all.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def _prepare_all(
+    jobs: list[tuple[str, str]], settings: Settings, index_dir: Path
+) -> Iterator[_Prepared]:
+    if settings.workers <= 1 or len(jobs) <= 1:
+        for path, sha in jobs:
+            yield prepare(path, sha, settings, str(index_dir))
+        return
+    context = multiprocessing.get_context("spawn")  # torch in the parent is not fork-safe
+    workers = min(settings.workers, len(jobs))
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init) as pool:
+        queue = list(jobs)
+        running: set[Future] = set()
+        # Bounded in-flight work keeps memory flat on large corpora.
+        while queue or running:
+            while queue and len(running) < workers * 2:
+                path, sha = queue.pop(0)
+                running.add(pool.submit(prepare, path, sha, settings, str(index_dir)))
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+
+
+# --- parent side -------------------------------------------------------------------------
+
+
+class Indexer:
+    """Writes prepared documents into the store and the manifest, one atomic step each."""
+
+    def __init__(self, index_dir: Path, settings: Settings):
+        from ictrag.index.store import open_store
+
+        self.index_dir = index_dir
+        self.settings = settings
+        self.manifest = Manifest(index_dir / "manifest.json")
+        self.docstore = DocStore(index_dir / "docs")
+        self.store = open_store(settings, index_dir)
+        self._embedder = None
+
+    @property
+    def embedder(self):
+        """Loaded on first write, so that a run with nothing new never loads the model."""
+        if self._embedder is None:
+            from ictrag.index.embed import DenseEmbedder
+
+            self._embedder = DenseEmbedder(self.settings.embed)
+            self.store.ensure(self._embedder.dim)
+        return self._embedder
+
+    def remove_orphans(self) -> int:
+        """Points of documents the manifest does not know: left by a killed run."""
+        known = self.manifest.doc_ids()
+        orphans = [doc["doc_id"] for doc in self.store.documents() if doc["doc_id"] not in known]
+        for doc_id in orphans:
+            self.store.delete_document(doc_id)
+        for doc_id in self.docstore.ids() - known:
+            self.docstore.delete(doc_id)
+        return len(orphans)
+
+    def write(self, prepared: _Prepared) -> FileResult:
+        from ictrag.index.bm25 import sparse_vector
+        from ictrag.index.chunking import chunk_document
+
+        document = prepared.document
+        assert document is not None
+        started = time.perf_counter()
+        document.source = prepared.path
+        chunks = chunk_document(document, self.embedder.count_tokens, self.embedder.max_tokens)
+        texts = [chunk.text for chunk in chunks]
+        dense = self.embedder.encode(texts)
+        sparse = [sparse_vector(text) for text in texts]
+        old = self.manifest.get(prepared.path)
+        self.store.upsert(chunks, dense, sparse)
+        if old is not None and old.doc_id != document.id:
+            self._release(old.doc_id, keep_path=prepared.path)
+        self.docstore.put(document)
+        figures = sum(chunk.kind == "figure" for chunk in chunks)
+        self.manifest.put(
+            ManifestEntry(
+                path=prepared.path,
+                sha256=prepared.sha256,
+                doc_id=document.id,
+                chunks=len(chunks),
+                pages=document.page_count,
+                figures=figures,
+                title=document.title,
+            )
+        )
+        return FileResult(
+            path=prepared.path,
+            status="ingested",
+            doc_id=document.id,
+            title=document.title,
+            pages=document.page_count,
+            chunks=len(chunks),
+            figures=figures,
+            seconds=prepared.seconds + time.perf_counter() - started,
+        )
+
+    def _release(self, doc_id: str, keep_path: str | None = None) -> None:
+        """Delete a document's points unless another indexed path still has the same content."""
+        others = [e for e in self.manifest.by_doc(doc_id) if e.path != keep_path]
+        if not others:
+            self.store.delete_document(doc_id)
+            self.docstore.delete(doc_id)
+
+    def remove_path(self, path: str) -> FileResult | None:
+        entry = self.manifest.get(path)
+        if entry is None:
+            return None
+        self._release(entry.doc_id, keep_path=path)
+        self.manifest.drop(path)
+        return FileResult(path=path, status="removed", doc_id=entry.doc_id, title=entry.title)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    index_dir: Path,
+    settings: Settings,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    progress = progress or _Silent()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    files = expand_paths(paths)
+    progress.start(len(files))
+    indexer = Indexer(index_dir, settings)
+    results: list[FileResult] = []
+    try:
+        indexer.remove_orphans()
+        jobs: list[tuple[str, str]] = []
+        for file in files:
+            key = str(file.resolve())
+            if not file.is_file():
+                result = FileResult(path=key, status="failed", error="no such file")
+            else:
+                sha = sha256_file(file)
+                entry = indexer.manifest.get(key)
+                if entry is not None and entry.sha256 == sha:
+                    result = FileResult(
+                        path=key, status="unchanged", doc_id=entry.doc_id, title=entry.title,
+                        pages=entry.pages, chunks=entry.chunks, figures=entry.figures,
+                    )
+                elif (twin := _twin(indexer.manifest, sha)) is not None:
+                    result = _record_duplicate(indexer, key, sha, twin)
+                else:
+                    jobs.append((key, sha))
+                    continue
+            results.append(result)
+            progress.advance(result)
+        for prepared in _prepare_all(jobs, settings, index_dir):
+            if prepared.document is None:
+                result = FileResult(
+                    path=prepared.path, status="failed", error=prepared.error, seconds=prepared.seconds
+                )
+            else:
+                result = indexer.write(prepared)
+            results.append(result)
+            progress.advance(result)
+        if prune:
+            present = {str(Path(p).resolve()) for p in files}
+            for path in list(indexer.manifest.entries):
+                if path not in present and not Path(path).exists():
+                    removed = indexer.remove_path(path)
+                    if removed:
+                        results.append(removed)
+    finally:
+        indexer.close()
+    return IngestReport(files=results, seconds=time.perf_counter() - started)
+
+
+def _twin(manifest: Manifest, sha: str) -> ManifestEntry | None:
+    return next((e for e in manifest.entries.values() if e.sha256 == sha), None)
+
+
+def _record_duplicate(indexer: Indexer, path: str, sha: str, twin: ManifestEntry) -> FileResult:
+    """Same bytes as a file already indexed: record the path, write no second copy."""
+    old = indexer.manifest.get(path)
+    if old is not None and old.doc_id != twin.doc_id:
+        indexer._release(old.doc_id, keep_path=path)
+    indexer.manifest.put(twin.model_copy(update={"path": path}))
+    return FileResult(
+        path=path, status="duplicate", doc_id=twin.doc_id, title=twin.title,
+        error=f"same content as {twin.path}",
+    )

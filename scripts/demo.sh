@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up ictrag, ingest the bundled sample manual and ask it a question.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export HF_HUB_OFFLINE=1
+ictrag ingest docs/samples --index demo
+ictrag query "which interface connects the router to the core switch?" --index demo -k 3
+ictrag query "Web Server 192.168.10.5" --index demo -k 3 --kind figure

