@@ -64,3 +64,9 @@ class Captioner(Protocol):
         """One LogicalText per input, in order. Must not raise for one bad figure:
         return a low-confidence LogicalText instead."""
         ...
+
+
+class CaptionError(RuntimeError):
+    """A model backend cannot caption at all (model missing, endpoint down, bad config).
+
+    One line; the pipeline catches it and keeps the structural result."""
