@@ -7,8 +7,14 @@
         print(hit.chunk.pages, hit.chunk.text)
 """
 
-from ictrag.kb import KnowledgeBase
-from ictrag.model import Chunk, Document, Figure, Hit, LogicalText, TextBlock
+import os
+
+# unstructured phones home at import time unless told not to; ictrag is offline by design.
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("SCARF_NO_ANALYTICS", "true")
+
+from ictrag.kb import KnowledgeBase  # noqa: E402
+from ictrag.model import Chunk, Document, Figure, Hit, LogicalText, TextBlock  # noqa: E402
 
 __all__ = ["KnowledgeBase", "Chunk", "Document", "Figure", "Hit", "LogicalText", "TextBlock"]
 __version__ = "0.1.0"

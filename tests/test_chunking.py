@@ -92,4 +92,4 @@ def test_a_figure_with_no_text_yields_no_chunk(count):
 
 
 def test_special_tokens_are_reserved(count):
-    assert SPECIAL_TOKENS == count.full("") 
+    assert SPECIAL_TOKENS == count.full("")

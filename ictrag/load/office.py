@@ -1,0 +1,392 @@
+"""DOCX, PPTX, HTML, Markdown and plain text -> Document, through unstructured.
+
+Text comes from unstructured's format partitioners; embedded pictures come straight from the
+package with python-docx / python-pptx (unstructured's picture handling is lossy), stored as
+PNG by content hash in `figure_dir`.
+
+Offline: unstructured (0.18+) classifies plain paragraphs (NarrativeText / Title / Text) with
+`unstructured.nlp.tokenize.pos_tag / sent_tokenize / word_tokenize`, which all go through one
+hook, `tokenize._get_nlp()`. On first use that hook runs `spacy.load("en_core_web_sm")` and,
+when the model is missing, downloads its wheel from GitHub (`tokenize._install_spacy_model`)
+and installs it into site-packages; offline that raises RuntimeError and the partition fails.
+(0.27 no longer uses NLTK.) `ensure_offline_nlp()` replaces that one hook, only when the model
+is NOT installed, with a blank spaCy English pipeline (rules, no weights) plus a verb lexicon,
+so the download path is never reached; with the model installed nothing is patched. Telemetry
+pings at import and per call are opted out through DO_NOT_TRACK / SCARF_NO_ANALYTICS (an
+explicit user value wins).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ictrag.config import Settings
+from ictrag.figures.render import ImageError, save_image_bytes
+from ictrag.load.errors import LoadError
+from ictrag.model import Document, Figure, TextBlock, TextKind, sha256_file
+
+for _name, _value in (
+    ("DO_NOT_TRACK", "1"),
+    ("SCARF_NO_ANALYTICS", "true"),
+    ("UNSTRUCTURED_DISABLE_NOTICE", "1"),
+):
+    os.environ.setdefault(_name, _value)
+
+SPACY_MODEL = "en_core_web_sm"
+MIME = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".txt": "text/plain",
+}
+CAPTION_RE = re.compile(r"^\s*(figure|fig\.|图)\s*[\dA-Z][\w.\-]*", re.IGNORECASE)
+_KINDS = {
+    "NarrativeText": TextKind.paragraph,
+    "Text": TextKind.paragraph,
+    "UncategorizedText": TextKind.paragraph,
+    "Address": TextKind.paragraph,
+    "EmailAddress": TextKind.paragraph,
+    "Formula": TextKind.paragraph,
+    "ListItem": TextKind.list,
+    "Table": TextKind.table,
+    "CodeSnippet": TextKind.code,
+    "FigureCaption": TextKind.caption,
+    "Title": TextKind.heading,
+}
+# Verbs common in manuals, imperative steps and release notes; "-s", "-ed", "-ing" derived.
+_VERBS = frozenset(
+    """
+    be is are was were been being am has have had do does did can could will would shall should
+    may might must add allow apply assign attach authenticate back backhaul become begin bind
+    block bring build cause change check choose click close configure connect contain copy
+    create define delete deploy describe detect disable display drop enable ensure enter
+    establish exchange explain fail find fix follow form forward get give go handle help hold
+    include install keep learn let list load log make map mean move need note obtain open
+    perform place point prepare press prevent provide publish read receive reach record reduce
+    refer relay reload remove replace require reserve reset restart return route run save see
+    select send set show start stay stop store support take tell try turn type update use
+    verify view want work write advertise
+    """.split()  # noqa: SIM905
+)
+_nlp_lock = threading.Lock()
+_nlp_patched = False
+
+
+def _is_verb(word: str) -> bool:
+    word = word.lower()
+    if not word.isalpha():
+        return False
+    if word in _VERBS:
+        return True
+    for suffix, cut in (("es", 2), ("s", 1), ("ed", 2), ("ed", 1), ("ing", 3)):
+        if word.endswith(suffix) and len(word) > cut + 2 and word[:-cut] in _VERBS:
+            return True
+    return word.endswith("ing") and len(word) > 6
+
+
+class HeuristicNlp:
+    """Just enough of a spaCy Language for unstructured's tokenize module: `max_length` and
+    `__call__(text) -> Doc` with sentence boundaries and VB tags on likely verbs."""
+
+    def __init__(self) -> None:
+        import spacy
+
+        self._nlp = spacy.blank("en")
+        self._nlp.add_pipe("sentencizer")
+        self.max_length = self._nlp.max_length
+
+    def __call__(self, text: str):
+        doc = self._nlp(text)
+        for token in doc:
+            token.tag_ = "VB" if _is_verb(token.text) else "NN"
+        return doc
+
+
+def spacy_model_installed() -> bool:
+    return importlib.util.find_spec(SPACY_MODEL) is not None
+
+
+def ensure_offline_nlp() -> bool:
+    """Patch unstructured's NLP hook when the spaCy model is missing. True when patched."""
+    global _nlp_patched
+    with _nlp_lock:
+        if _nlp_patched:
+            return True
+        if spacy_model_installed():
+            return False
+        from unstructured.nlp import tokenize
+
+        fallback = HeuristicNlp()
+        # _run_pipeline looks `_get_nlp` up as a module global at call time, so this one
+        # attribute covers pos_tag, sent_tokenize and word_tokenize.
+        tokenize._get_nlp = lambda: fallback
+        _nlp_patched = True
+        return True
+
+
+@dataclass
+class _Picture:
+    data: bytes
+    page: int
+    anchor: str
+    """Text of the block just before the picture, where it is inserted; '' = end of page."""
+    label: str
+    context: str
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else exc.__class__.__name__)[:200]
+
+
+def _partition(path: Path) -> list:
+    ensure_offline_nlp()
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        from unstructured.partition.docx import partition_docx
+
+        return partition_docx(filename=str(path), infer_table_structure=True)
+    if suffix == ".pptx":
+        from unstructured.partition.pptx import partition_pptx
+
+        return partition_pptx(filename=str(path), infer_table_structure=True)
+    if suffix in (".html", ".htm"):
+        from unstructured.partition.html import partition_html
+
+        return partition_html(filename=str(path))
+    if suffix in (".md", ".markdown"):
+        from unstructured.partition.md import partition_md
+
+        return partition_md(filename=str(path))
+    if suffix == ".txt":
+        from unstructured.partition.text import partition_text
+
+        return partition_text(filename=str(path))
+    from unstructured.partition.auto import partition
+
+    return partition(filename=str(path))
+
+
+def _table_rows(element) -> str:
+    html = getattr(element.metadata, "text_as_html", None)
+    if not html:
+        return str(element)
+    import lxml.html
+
+    try:
+        root = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return str(element)
+    rows = []
+    for row in root.iter("tr"):
+        cells = [" ".join(cell.text_content().split()) for cell in row if cell.tag in ("td", "th")]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return "\n".join(rows) or str(element)
+
+
+def _blocks(elements: list, suffix: str, bullets: set[str]) -> list[TextBlock]:
+    blocks: list[TextBlock] = []
+    path: list[tuple[int, str]] = []
+    for element in elements:
+        kind = _KINDS.get(element.category)
+        text = _table_rows(element) if kind is TextKind.table else str(element).strip()
+        if kind is None or not text:
+            continue  # Header, Footer, PageNumber, PageBreak, Image: not body text
+        depth = element.metadata.category_depth
+        page = element.metadata.page_number or 1
+        level = None
+        if suffix == ".pptx" and text in bullets and kind is not TextKind.table:
+            # Body-placeholder paragraphs inherit their bullet from the layout, which
+            # unstructured does not see: it calls them NarrativeText or (depth>0) Title.
+            kind = TextKind.list
+        elif kind is TextKind.heading:
+            level = (depth or 0) + 1
+            path = [(lvl, title) for lvl, title in path if lvl < level] + [(level, text)]
+        elif kind is TextKind.paragraph and CAPTION_RE.match(text) and len(text) < 200:
+            kind = TextKind.caption
+        blocks.append(
+            TextBlock(
+                text=text,
+                page=page,
+                kind=kind,
+                level=level,
+                heading_path=[title for _, title in path],
+            )
+        )
+    return blocks
+
+
+def _docx_pictures(path: Path) -> list[_Picture]:
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document(str(path))
+    related = document.part.related_parts
+    paragraphs = []  # (text, style, [blob]) in document order, table cells included
+    for para in document.element.body.iter(qn("w:p")):
+        text = "".join(node.text or "" for node in para.iter(qn("w:t"))).strip()
+        style = para.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        style_name = style.get(qn("w:val"), "") if style is not None else ""
+        blobs = []
+        for blip in para.iter(qn("a:blip")):
+            part = related.get(blip.get(qn("r:embed")) or "")
+            if part is not None and hasattr(part, "blob"):
+                blobs.append(part.blob)
+        paragraphs.append((text, style_name, blobs))
+    pictures = []
+    for i, (_, _, blobs) in enumerate(paragraphs):
+        if not blobs:
+            continue
+        before = [t for t, _, _ in paragraphs[max(0, i - 3) : i] if t]
+        after = [(t, s) for t, s, _ in paragraphs[i + 1 : i + 3] if t]
+        label = next((t for t, s in after if CAPTION_RE.match(t) or s.lower() == "caption"), "")
+        if not label and before and CAPTION_RE.match(before[-1]):
+            label = before[-1]
+        context = " ".join([*before[-2:], *(t for t, _ in after[:1])])
+        anchor = before[-1] if before else ""
+        pictures.extend(_Picture(blob, 1, anchor, label, context) for blob in blobs)
+    return pictures
+
+
+def _pptx_pictures(path: Path, bullets: set[str]) -> list[_Picture]:
+    """Pictures per slide; also fills `bullets` with the paragraphs of body placeholders."""
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
+
+    body_types = {PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT}
+
+    def walk(shapes):
+        for shape in shapes:
+            if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+                yield from walk(shape.shapes)
+            else:
+                yield shape
+
+    pictures = []
+    for number, slide in enumerate(Presentation(str(path)).slides, start=1):
+        shapes = list(walk(slide.shapes))
+        texts = [
+            s.text_frame.text.strip()
+            for s in shapes
+            if s.has_text_frame and s.text_frame.text.strip()
+        ]
+        for shape in shapes:
+            if (
+                shape.is_placeholder
+                and shape.has_text_frame
+                and shape.placeholder_format.type in body_types
+            ):
+                bullets.update(
+                    p.text.strip() for p in shape.text_frame.paragraphs if p.text.strip()
+                )
+        title = slide.shapes.title.text_frame.text.strip() if slide.shapes.title is not None else ""
+        caption = next((t for t in texts if CAPTION_RE.match(t)), "")
+        for shape in shapes:
+            try:
+                blob = shape.image.blob  # pictures and picture placeholders
+            except (AttributeError, ValueError, KeyError):
+                continue
+            pictures.append(_Picture(blob, number, "", caption or title, " ".join(texts)[:1000]))
+    return pictures
+
+
+def _figures(
+    pictures: list[_Picture], figure_dir: Path, min_px: int
+) -> list[tuple[_Picture, Figure]]:
+    out = []
+    for picture in pictures:
+        try:
+            digest, png_path, (width, height) = save_image_bytes(picture.data, figure_dir)
+        except ImageError:
+            continue  # EMF/WMF and other formats PIL cannot read: not a figure we can use
+        if min(width, height) < min_px:
+            continue
+        figure = Figure(
+            id=digest,
+            page=picture.page,
+            origin="raster",
+            image_path=str(png_path),
+            label=picture.label,
+            context=picture.context,
+        )
+        out.append((picture, figure))
+    return out
+
+
+def _place(blocks: list[TextBlock], figures: list[tuple[_Picture, Figure]]) -> list:
+    """Insert each figure after its anchor text (or at the end of its page), in order."""
+    elements: list = list(blocks)
+    cursor = 0
+    for picture, figure in figures:
+        at = None
+        if picture.anchor:
+            for i in range(cursor, len(elements)):
+                if isinstance(elements[i], TextBlock) and picture.anchor in elements[i].text:
+                    at = i + 1
+                    break
+        if at is None:
+            pages = [i for i, e in enumerate(elements) if e.page <= picture.page]
+            at = max(pages[-1] + 1 if pages else len(elements), cursor)
+        previous = next((e for e in reversed(elements[:at]) if isinstance(e, TextBlock)), None)
+        if previous is not None:
+            figure.heading_path = list(previous.heading_path)
+        elements.insert(at, figure)
+        cursor = at + 1
+    return elements
+
+
+def load_office(
+    path: str | Path, figure_dir: str | Path, settings: Settings | None = None
+) -> Document:
+    """Load a .docx/.pptx/.html/.md/.txt file (others via unstructured's auto partition)."""
+    settings = settings or Settings()
+    path = Path(path)
+    if not path.is_file():
+        raise LoadError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise LoadError(f"{path.name}: empty file")
+    if size > settings.load.max_file_mb * 1024 * 1024:
+        raise LoadError(f"{path.name}: larger than {settings.load.max_file_mb} MB")
+    suffix = path.suffix.lower()
+    if suffix in (".docx", ".pptx") and not zipfile.is_zipfile(path):
+        raise LoadError(f"{path.name}: not a valid {suffix[1:].upper()} file (not a zip package)")
+    try:
+        elements = _partition(path)
+        bullets: set[str] = set()  # pptx body-placeholder paragraphs: bullets of the layout
+        pictures = []
+        if suffix == ".docx":
+            pictures = _docx_pictures(path)
+        elif suffix == ".pptx":
+            pictures = _pptx_pictures(path, bullets)
+    except LoadError:
+        raise
+    except Exception as exc:  # unstructured/python-docx raise many types for bad input
+        raise LoadError(
+            f"{path.name}: cannot read as {suffix[1:] or 'text'}: {_first_line(exc)}"
+        ) from exc
+    blocks = _blocks(elements, suffix, bullets)
+    figures = _figures(pictures, Path(figure_dir), settings.load.min_figure_px)
+    if not blocks and not figures:
+        raise LoadError(f"{path.name}: no text or figures found")
+    title = next((b.text for b in blocks if b.kind is TextKind.heading), path.stem)
+    pages = max([b.page for b in blocks] + [f.page for _, f in figures] + [1])
+    return Document(
+        id=sha256_file(path),
+        source=str(path),
+        title=title,
+        mime=MIME.get(suffix, "application/octet-stream"),
+        page_count=pages,
+        elements=_place(blocks, figures),
+        metadata={"loader": "unstructured"},
+    )
