@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -26,10 +25,10 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-IndexOpt = Annotated[Optional[str], typer.Option("--index", "-i", help="Index name under indexes/, or a path.")]  # noqa: E501
-UrlOpt = Annotated[Optional[str], typer.Option("--qdrant-url", help="Use a Qdrant server instead of the embedded store.")]  # noqa: E501
+IndexOpt = Annotated[str | None, typer.Option("--index", "-i", help="Index name under indexes/, or a path.")]  # noqa: E501
+UrlOpt = Annotated[str | None, typer.Option("--qdrant-url", help="Use a Qdrant server instead of the embedded store.")]  # noqa: E501
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="A YAML config (default: configs/default.yaml).")]  # noqa: E501
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="A YAML config (default: configs/default.yaml).")]  # noqa: E501
 
 
 def _kb(index: str | None, qdrant_url: str | None = None, config: Path | None = None, **caption):
@@ -86,10 +85,10 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of manuals.")],
     index: IndexOpt = None,
     qdrant_url: UrlOpt = None,
-    captioner: Annotated[Optional[str], typer.Option(help="structural|ocr|dicmodel|openai|none")] = None,  # noqa: E501
+    captioner: Annotated[str | None, typer.Option(help="structural|ocr|dicmodel|openai|none")] = None,  # noqa: E501
     engine: Annotated[str, typer.Option(help="local (ray: see docs/scaling.md)")] = "local",
     prune: Annotated[bool, typer.Option(help="Remove indexed documents whose files are gone.")] = False,  # noqa: E501
-    workers: Annotated[Optional[int], typer.Option(help="Parallel loader processes.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Parallel loader processes.")] = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -124,9 +123,9 @@ def query(
     index: IndexOpt = None,
     qdrant_url: UrlOpt = None,
     k: Annotated[int, typer.Option("-k", help="How many hits.")] = 5,
-    kind: Annotated[Optional[str], typer.Option(help="text|figure")] = None,
-    doc: Annotated[Optional[str], typer.Option(help="Only this document (id, name or path).")] = None,  # noqa: E501
-    figure_type: Annotated[Optional[str], typer.Option(help="Only figures of this type.")] = None,
+    kind: Annotated[str | None, typer.Option(help="text|figure")] = None,
+    doc: Annotated[str | None, typer.Option(help="Only this document (id, name or path).")] = None,  # noqa: E501
+    figure_type: Annotated[str | None, typer.Option(help="Only figures of this type.")] = None,
     mode: Annotated[str, typer.Option(help="hybrid|dense|bm25")] = "hybrid",
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
@@ -184,5 +183,9 @@ def remove(
         out.print(f"removed {path}")
 
 
-def main() -> None:  # pragma: no cover - console entry for `python -m ictrag`
-    sys.exit(app())
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

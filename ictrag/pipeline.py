@@ -278,6 +278,8 @@ def ingest(
     try:
         indexer.remove_orphans()
         jobs: list[tuple[str, str]] = []
+        twins: list[tuple[str, str]] = []
+        queued: set[str] = set()
         for file in files:
             key = str(file.resolve())
             if not file.is_file():
@@ -292,18 +294,25 @@ def ingest(
                     )
                 elif (twin := _twin(indexer.manifest, sha)) is not None:
                     result = _record_duplicate(indexer, key, sha, twin)
+                elif sha in queued:
+                    twins.append((key, sha))  # same bytes as a file queued in this run
+                    continue
                 else:
+                    queued.add(sha)
                     jobs.append((key, sha))
                     continue
             results.append(result)
             progress.advance(result)
         for prepared in _prepare_all(jobs, settings, index_dir):
-            if prepared.document is None:
-                result = FileResult(
-                    path=prepared.path, status="failed", error=prepared.error, seconds=prepared.seconds
-                )
-            else:
-                result = indexer.write(prepared)
+            result = indexer.write(prepared) if prepared.document else _failed(prepared)
+            results.append(result)
+            progress.advance(result)
+        for key, sha in twins:
+            if (twin := _twin(indexer.manifest, sha)) is not None:
+                result = _record_duplicate(indexer, key, sha, twin)
+            else:  # its twin failed: try it on its own, it will say why
+                prepared = prepare(key, sha, settings, str(index_dir))
+                result = indexer.write(prepared) if prepared.document else _failed(prepared)
             results.append(result)
             progress.advance(result)
         if prune:
@@ -316,6 +325,12 @@ def ingest(
     finally:
         indexer.close()
     return IngestReport(files=results, seconds=time.perf_counter() - started)
+
+
+def _failed(prepared: _Prepared) -> FileResult:
+    return FileResult(
+        path=prepared.path, status="failed", error=prepared.error, seconds=prepared.seconds
+    )
 
 
 def _twin(manifest: Manifest, sha: str) -> ManifestEntry | None:

@@ -122,7 +122,7 @@ def figure_text(figure: Figure) -> str:
         parts.append(figure.logical.to_text())
     elif figure.inner_text:
         parts.append(figure.inner_text)
-    if figure.context:
+    if figure.context and not any(figure.context[:80] in part for part in parts):
         parts.append(f"Context: {figure.context}")
     return "\n".join(part for part in parts if part.strip())
 

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ictrag.config import Settings
+from ictrag.config import LoadSettings
 from ictrag.figures.render import ImageError, open_image, save_image
 from ictrag.load.errors import LoadError
 from ictrag.model import Document, Figure, sha256_bytes
 
 
 def load_image(
-    path: str | Path, figure_dir: str | Path, settings: Settings | None = None
+    path: str | Path, figure_dir: str | Path, settings: LoadSettings | None = None
 ) -> Document:
     """Document id = sha256 of the file; its one Figure's id = sha256 of the stored PNG."""
-    settings = settings or Settings()
+    settings = settings or LoadSettings()
     path = Path(path)
     if not path.is_file():
         raise LoadError(f"{path}: no such file")
-    if path.stat().st_size > settings.load.max_file_mb * 1024 * 1024:
-        raise LoadError(f"{path.name}: larger than {settings.load.max_file_mb} MB")
+    if path.stat().st_size > settings.max_file_mb * 1024 * 1024:
+        raise LoadError(f"{path.name}: larger than {settings.max_file_mb} MB")
     data = path.read_bytes()
     if not data:
         raise LoadError(f"{path.name}: empty file")

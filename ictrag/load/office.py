@@ -26,7 +26,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ictrag.config import Settings
+from ictrag.config import LoadSettings
 from ictrag.figures.render import ImageError, save_image_bytes
 from ictrag.load.errors import LoadError
 from ictrag.model import Document, Figure, TextBlock, TextKind, sha256_file
@@ -346,18 +346,18 @@ def _place(blocks: list[TextBlock], figures: list[tuple[_Picture, Figure]]) -> l
 
 
 def load_office(
-    path: str | Path, figure_dir: str | Path, settings: Settings | None = None
+    path: str | Path, figure_dir: str | Path, settings: LoadSettings | None = None
 ) -> Document:
     """Load a .docx/.pptx/.html/.md/.txt file (others via unstructured's auto partition)."""
-    settings = settings or Settings()
+    settings = settings or LoadSettings()
     path = Path(path)
     if not path.is_file():
         raise LoadError(f"{path}: no such file")
     size = path.stat().st_size
     if size == 0:
         raise LoadError(f"{path.name}: empty file")
-    if size > settings.load.max_file_mb * 1024 * 1024:
-        raise LoadError(f"{path.name}: larger than {settings.load.max_file_mb} MB")
+    if size > settings.max_file_mb * 1024 * 1024:
+        raise LoadError(f"{path.name}: larger than {settings.max_file_mb} MB")
     suffix = path.suffix.lower()
     if suffix in (".docx", ".pptx") and not zipfile.is_zipfile(path):
         raise LoadError(f"{path.name}: not a valid {suffix[1:].upper()} file (not a zip package)")
@@ -376,7 +376,7 @@ def load_office(
             f"{path.name}: cannot read as {suffix[1:] or 'text'}: {_first_line(exc)}"
         ) from exc
     blocks = _blocks(elements, suffix, bullets)
-    figures = _figures(pictures, Path(figure_dir), settings.load.min_figure_px)
+    figures = _figures(pictures, Path(figure_dir), settings.min_figure_px)
     if not blocks and not figures:
         raise LoadError(f"{path.name}: no text or figures found")
     title = next((b.text for b in blocks if b.kind is TextKind.heading), path.stem)

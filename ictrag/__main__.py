@@ -1,0 +1,3 @@
+from ictrag.cli import main
+
+main()
