@@ -24,7 +24,7 @@ def search(
 
     if not text.strip():
         return []
-    dense = embedder.encode([text])[0] if mode != "bm25" else None
+    dense = embedder.encode_query(text) if mode != "bm25" else None
     sparse = sparse_query(text) if mode != "dense" else None
     query_filter = None
     if kind or doc_ids or figure_type:

