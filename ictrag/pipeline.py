@@ -12,11 +12,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -24,9 +24,16 @@ from ictrag.config import Settings
 from ictrag.docstore import DocStore
 from ictrag.load import SUPPORTED_SUFFIXES, LoadError, load
 from ictrag.manifest import Manifest, ManifestEntry
-from ictrag.model import Document, sha256_file
+from ictrag.model import Chunk, Document, sha256_file
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ictrag.index.store import SparseVec
 
 Status = Literal["ingested", "unchanged", "duplicate", "failed", "removed"]
+Engine = Literal["local", "ray"]
+ENGINES = ("local", "ray")
 
 
 class FileResult(BaseModel):
@@ -36,6 +43,7 @@ class FileResult(BaseModel):
     title: str = ""
     pages: int = 0
     chunks: int = 0
+    figure_chunks: int = 0
     figures: int = 0
     error: str | None = None
     seconds: float = 0.0
@@ -61,7 +69,7 @@ class IngestReport(BaseModel):
             "removed": self.count("removed"),
             "failed": self.count("failed"),
             "pages": sum(r.pages for r in done),
-            "text_chunks": sum(r.chunks for r in done) - sum(r.figures for r in done),
+            "text_chunks": sum(r.chunks - r.figure_chunks for r in done),
             "figures": sum(r.figures for r in done),
             "seconds": round(self.seconds, 2),
         }
@@ -121,16 +129,20 @@ class _Prepared:
     seconds: float
 
 
-def prepare(path: str, sha256: str, settings: Settings, index_dir: str) -> _Prepared:
-    """Load one file and describe its figures. Never raises: errors come back as data."""
+def prepare(
+    path: str, sha256: str, settings: Settings, index_dir: str, caption: bool = True
+) -> _Prepared:
+    """Load one file and describe its figures. Never raises: errors come back as data.
+
+    caption=False stops after the figures' own text (vector spans, OCR): the Ray engine
+    captions in actors of its own."""
     from ictrag.figures.describe import describe_document
 
     started = time.perf_counter()
     try:
         document = load(path, Path(index_dir) / "figures", settings.load)
-        describe_document(
-            document, _captioner_for(settings), Path(index_dir) / "cache", ocr=settings.caption.ocr
-        )
+        captioner = _captioner_for(settings) if caption else None
+        describe_document(document, captioner, Path(index_dir) / "cache", ocr=settings.caption.ocr)
         return _Prepared(path, sha256, document, None, time.perf_counter() - started)
     except LoadError as error:
         return _Prepared(path, sha256, None, str(error), time.perf_counter() - started)
@@ -164,6 +176,42 @@ def _prepare_all(
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
+
+
+# --- chunk + embed (either side) ---------------------------------------------------------
+
+
+@dataclass
+class Encoded:
+    """A document's chunks with their dense and sparse vectors, ready to upsert."""
+
+    chunks: list[Chunk]
+    dense: np.ndarray
+    sparse: list[SparseVec]
+
+
+def encode_prepared(batch: list[_Prepared], embedder) -> list[Encoded]:
+    """Chunk and embed several loaded documents with one batched encode call."""
+    from ictrag.index.bm25 import sparse_vector
+    from ictrag.index.chunking import chunk_document
+
+    per_doc: list[list[Chunk]] = []
+    for prepared in batch:
+        assert prepared.document is not None
+        prepared.document.source = prepared.path
+        per_doc.append(
+            chunk_document(prepared.document, embedder.count_tokens, embedder.max_tokens)
+        )
+    texts = [chunk.text for chunks in per_doc for chunk in chunks]
+    dense = embedder.encode(texts)
+    sparse = [sparse_vector(text) for text in texts]
+    out: list[Encoded] = []
+    start = 0
+    for chunks in per_doc:
+        end = start + len(chunks)
+        out.append(Encoded(chunks, dense[start:end], sparse[start:end]))
+        start = end
+    return out
 
 
 # --- parent side -------------------------------------------------------------------------
@@ -203,23 +251,27 @@ class Indexer:
         return len(orphans)
 
     def write(self, prepared: _Prepared) -> FileResult:
-        from ictrag.index.bm25 import sparse_vector
-        from ictrag.index.chunking import chunk_document
+        started = time.perf_counter()
+        encoded = encode_prepared([prepared], self.embedder)[0]
+        return self.commit(prepared, encoded, seconds=time.perf_counter() - started)
 
+    def commit(
+        self, prepared: _Prepared, encoded: Encoded, upserted: bool = False, seconds: float = 0.0
+    ) -> FileResult:
+        """Upsert (unless a parallel writer already did), release the old version, save the
+        parsed document, commit the manifest entry: the atomic per-document step."""
         document = prepared.document
         assert document is not None
         started = time.perf_counter()
-        document.source = prepared.path
-        chunks = chunk_document(document, self.embedder.count_tokens, self.embedder.max_tokens)
-        texts = [chunk.text for chunk in chunks]
-        dense = self.embedder.encode(texts)
-        sparse = [sparse_vector(text) for text in texts]
+        chunks = encoded.chunks
         old = self.manifest.get(prepared.path)
-        self.store.upsert(chunks, dense, sparse)
+        if not upserted:
+            self.store.upsert(chunks, encoded.dense, encoded.sparse)
         if old is not None and old.doc_id != document.id:
             self._release(old.doc_id, keep_path=prepared.path)
         self.docstore.put(document)
-        figures = sum(chunk.kind == "figure" for chunk in chunks)
+        figure_chunks = sum(chunk.kind == "figure" for chunk in chunks)
+        figures = len({chunk.figure_id for chunk in chunks if chunk.figure_id})
         self.manifest.put(
             ManifestEntry(
                 path=prepared.path,
@@ -238,8 +290,9 @@ class Indexer:
             title=document.title,
             pages=document.page_count,
             chunks=len(chunks),
+            figure_chunks=figure_chunks,
             figures=figures,
-            seconds=prepared.seconds + time.perf_counter() - started,
+            seconds=prepared.seconds + seconds + time.perf_counter() - started,
         )
 
     def _release(self, doc_id: str, keep_path: str | None = None) -> None:
@@ -261,14 +314,44 @@ class Indexer:
         self.store.close()
 
 
+RunJobs = Callable[[list[tuple[str, str]], Indexer], Iterable[FileResult]]
+"""An engine: (path, sha256) jobs to load, describe, embed and commit through the indexer."""
+
+
+def _local_engine(settings: Settings, index_dir: Path) -> RunJobs:
+    def run(jobs: list[tuple[str, str]], indexer: Indexer) -> Iterator[FileResult]:
+        for prepared in _prepare_all(jobs, settings, index_dir):
+            yield indexer.write(prepared) if prepared.document else _failed(prepared)
+
+    return run
+
+
+def make_engine(
+    engine: str | RunJobs, settings: Settings, index_dir: Path, ray_address: str | None = None
+) -> RunJobs:
+    if callable(engine):  # an engine object, e.g. a RayEngine whose stage timings one reads
+        return engine
+    if engine == "local":
+        return _local_engine(settings, index_dir)
+    if engine == "ray":
+        from ictrag.engines.ray import RayEngine
+
+        return RayEngine(settings, index_dir, address=ray_address)
+    raise ValueError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
+
+
 def ingest(
     paths: Iterable[str | Path],
     index_dir: Path,
     settings: Settings,
     prune: bool = False,
     progress: Progress | None = None,
+    engine: str | RunJobs = "local",
+    ray_address: str | None = None,
 ) -> IngestReport:
+    """Ingest files and folders; engine "local" (processes on this machine) or "ray"."""
     started = time.perf_counter()
+    run_jobs = make_engine(engine, settings, index_dir, ray_address)
     progress = progress or _Silent()
     index_dir.mkdir(parents=True, exist_ok=True)
     files = expand_paths(paths)
@@ -303,8 +386,7 @@ def ingest(
                     continue
             results.append(result)
             progress.advance(result)
-        for prepared in _prepare_all(jobs, settings, index_dir):
-            result = indexer.write(prepared) if prepared.document else _failed(prepared)
+        for result in run_jobs(jobs, indexer):
             results.append(result)
             progress.advance(result)
         for key, sha in twins:

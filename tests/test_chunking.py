@@ -93,3 +93,14 @@ def test_a_figure_with_no_text_yields_no_chunk(count):
 
 def test_special_tokens_are_reserved(count):
     assert SPECIAL_TOKENS == count.full("")
+
+
+def test_an_over_long_figure_text_is_split_into_few_full_chunks(count):
+    logical = LogicalText(summary=SENTENCE * 12, components=[f"Node {i}" for i in range(30)])
+    figure = Figure(id="b" * 64, label="Figure 9-9 Big", logical=logical)
+    chunks = chunk_document(_doc([figure]), count, WINDOW)
+    total = count([chunks[0].text])[0] + sum(count([c.text])[0] for c in chunks[1:])
+    assert all(count.full(c.text) <= WINDOW for c in chunks)
+    assert all(c.kind == "figure" and c.figure_id == "b" * 64 for c in chunks)
+    # packed, not one chunk per sentence: at most one chunk more than the token total needs
+    assert len(chunks) <= total // (WINDOW - 2) + 2

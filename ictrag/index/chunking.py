@@ -128,10 +128,22 @@ def figure_text(figure: Figure) -> str:
 
 
 def _enforce(text: str, budget: int, count: TokenCounter) -> list[str]:
-    """Last line of defence: nothing leaves the chunker longer than the window."""
+    """Last line of defence: nothing leaves the chunker longer than the window. An
+    over-long text is cut at sentence ends and the pieces re-packed."""
     if count([text])[0] <= budget:
         return [text]
-    return [piece.text for piece in _fit(text, 0, budget, count)]
+    parts: list[str] = []
+    current: list[str] = []
+    used = 0
+    for piece in _fit(text, 0, budget, count):
+        if current and used + piece.tokens > budget:
+            parts.append(" ".join(current))
+            current, used = [], 0
+        current.append(piece.text)
+        used += piece.tokens
+    if current:
+        parts.append(" ".join(current))
+    return parts
 
 
 def chunk_document(document: Document, count_tokens: TokenCounter, max_tokens: int) -> list[Chunk]:
