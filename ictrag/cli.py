@@ -183,6 +183,15 @@ def remove(
         out.print(f"removed {path}")
 
 
+def _mount() -> None:
+    from ictrag.evaluation.cli import eval_app
+
+    app.add_typer(eval_app, name="eval", help="Evaluate captions, VQA answers and retrieval.")
+
+
+_mount()
+
+
 def main() -> None:
     app()
 
