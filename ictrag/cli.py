@@ -48,8 +48,17 @@ def _kb(index: str | None, qdrant_url: str | None = None, config: Path | None = 
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
+    from rich.markup import escape
+
+    line = (message.splitlines() or [""])[0]
+    err.print(f"[red]error:[/red] {escape(line[:500])}", soft_wrap=True)
     return typer.Exit(code)
+
+
+def _failure_line(result) -> str:
+    from rich.markup import escape
+
+    return f"[red]failed[/red] {escape(result.path)}: {escape(result.error or '')}"
 
 
 class _RichProgress:
@@ -68,7 +77,7 @@ class _RichProgress:
             self.progress.advance(self.pages, result.pages)
             self.progress.advance(self.figures, result.figures)
         if result.status == "failed":
-            self.progress.console.print(f"[red]failed[/red] {result.path}: {result.error}")
+            self.progress.console.print(_failure_line(result), soft_wrap=True)
 
 
 def _summary(report) -> Table:
@@ -113,7 +122,7 @@ def ingest(
         out.print(_summary(report))
         for result in report.files:
             if result.status == "failed":
-                out.print(f"[red]failed[/red] {result.path}: {result.error}")
+                out.print(_failure_line(result), soft_wrap=True)
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -181,6 +190,44 @@ def remove(
         raise _fail(f"no indexed document matches '{doc}'", code=1)
     for path in removed:
         out.print(f"removed {path}")
+
+
+@app.command()
+def caption(
+    file: Annotated[Path, typer.Argument(help="A PDF, PNG/JPEG or SVG.")],
+    page: Annotated[int | None, typer.Option(help="Only this page of a PDF (1-based).")] = None,
+    captioner: Annotated[str | None, typer.Option(help="structural|ocr|dicmodel|openai")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Keep the figure PNGs here.")] = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Turn the figures of one file into logical text (type, summary, parts, relations, Mermaid)."""
+    import tempfile
+
+    from ictrag.caption import caption_file
+    from ictrag.config import load_settings
+    from ictrag.load import LoadError
+
+    overrides = {"caption": {"backend": captioner}} if captioner else {}
+    settings = load_settings(config, **overrides)
+    figure_dir = out_dir or Path(tempfile.mkdtemp(prefix="ictrag-caption-"))
+    try:
+        figures = caption_file(file, settings, figure_dir, page=page)
+    except LoadError as error:
+        raise _fail(f"{file}: {error}", code=1) from None
+    if as_json:
+        rows = [{"id": f.id, "page": f.page, "label": f.label, "origin": f.origin,
+                 "image": f.image_path if out_dir else None, "text": f.logical.to_text() if f.logical else "",
+                 "logical": f.logical.model_dump(mode="json") if f.logical else None}
+                for f in figures]  # fmt: skip
+        print(json.dumps(rows, indent=1))
+        return
+    if not figures:
+        out.print("no figures found")
+    for figure in figures:
+        out.rule(f"p.{figure.page} {figure.label or figure.id[:12]} ({figure.origin})")
+        text = figure.logical.to_text() if figure.logical else figure.inner_text
+        out.print(text, markup=False, highlight=False)
 
 
 def _mount() -> None:

@@ -22,7 +22,9 @@ class EmbedSettings(BaseModel):
 
 
 class CaptionSettings(BaseModel):
-    backend: Literal["structural", "ocr", "dicmodel", "openai", "none"] = "ocr"
+    backend: Literal["structural", "ocr", "dicmodel", "openai", "none"] = "structural"
+    cascade: bool = True
+    """With a model backend: structural first, the model only below min_confidence."""
     ocr: bool = True
     """Run OCR on raster figures (once per image hash)."""
     min_confidence: float = 0.5
@@ -54,6 +56,30 @@ class StoreSettings(BaseModel):
     write_consistency_factor: int | None = None
 
 
+class RaySettings(BaseModel):
+    """The Ray engine (`ingest --engine ray`); see docs/scaling.md for sizing."""
+
+    address: str | None = None
+    """Ray cluster to join ("auto", "ray://head:10001"); None starts a local Ray."""
+    load_cpus: float = 1.0
+    """CPUs each parse task (load + figure text/OCR) asks for."""
+    captioners: int = 1
+    caption_cpus: float = 0.5
+    caption_gpus: float | None = None
+    """None: 1 GPU per captioner for the dicmodel backend when the cluster has GPUs, else 0."""
+    embedders: int = 1
+    embed_cpus: float = 0.5
+    embed_gpus: float = 0.0
+    embed_batch_docs: int = 8
+    """Documents per embedder call (their chunks are encoded in one batch)."""
+    writers: int = 2
+    """Parallel store writers, for a Qdrant server only (an Edge shard has one writer)."""
+    max_inflight: int = 0
+    """Documents in flight across all stages; 0: 2 x the cluster's CPUs."""
+    max_retries: int = 3
+    """Retries of a crashed parse task, restarts of a crashed actor."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ICTRAG_", env_nested_delimiter="__")
 
@@ -64,6 +90,7 @@ class Settings(BaseSettings):
     caption: CaptionSettings = Field(default_factory=CaptionSettings)
     load: LoadSettings = Field(default_factory=LoadSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    ray: RaySettings = Field(default_factory=RaySettings)
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

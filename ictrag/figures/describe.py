@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ictrag.figures.base import Captioner, FigureInput
 from ictrag.figures.cache import CaptionCache, cache_key, text_cache_get, text_cache_put
+from ictrag.figures.cascade import captioner_id
 from ictrag.model import Document, Figure
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def caption_figures(
 ) -> int:
     """Set `figure.logical` for every figure, from the cache or the captioner. Returns how
     many figures the captioner actually described."""
-    model = getattr(captioner, "model_id", "") or ""
+    model = captioner_id(captioner)
     version = getattr(captioner, "prompt_version", "") or ""
     todo: list[tuple[Figure, str]] = []
     for figure in figures:
@@ -85,4 +86,6 @@ def describe_document(
         return
     fill_inner_text(figures, cache_root, ocr=ocr)
     if captioner is not None:
-        caption_figures(figures, captioner, CaptionCache(cache_root / "captions" if cache_root else None))
+        caption_figures(
+            figures, captioner, CaptionCache(cache_root / "captions" if cache_root else None)
+        )

@@ -13,9 +13,20 @@ class UnknownBackend(ValueError):
 
 
 def make_captioner(settings: CaptionSettings) -> Captioner | None:
+    """The configured backend. A model backend (dicmodel, openai) runs behind the
+    structural parser, for low-confidence figures only, unless `cascade` is off."""
     backend = settings.backend
     if backend == "none":
         return None
+    if backend in ("dicmodel", "openai") and settings.cascade:
+        from ictrag.figures.cascade import CascadeCaptioner
+
+        first = _single("structural", settings)
+        return CascadeCaptioner(first, _single(backend, settings), settings.min_confidence)
+    return _single(backend, settings)
+
+
+def _single(backend: str, settings: CaptionSettings) -> Captioner:
     if backend == "ocr":
         from ictrag.figures.ocr import OcrCaptioner
 
