@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from ictrag.config import Settings, load_settings
 from ictrag.docstore import DocStore
 from ictrag.manifest import Manifest
-from ictrag.model import Document, Figure, Hit
+from ictrag.model import Document, Element, Figure, Hit
 from ictrag.pipeline import IngestReport, Progress, ingest
 
 
@@ -27,17 +28,20 @@ class KnowledgeBase:
         self.path = Path(path) if path else self.settings.home / self.settings.index
         self._store = None
         self._embedder = None
+        self._open_lock = threading.Lock()  # two threads must not open the Edge shard twice
 
     # --- writing -----------------------------------------------------------------------
 
     def ingest(
         self, paths: Iterable[str | Path] | str | Path, prune: bool = False,
-        progress: Progress | None = None,
+        progress: Progress | None = None, engine: str = "local", ray_address: str | None = None,
     ) -> IngestReport:
+        """engine "local" (worker processes here) or "ray" (a Ray cluster: docs/scaling.md)."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
         self._close_store()  # the ingest opens its own handle on the same shard
-        return ingest(paths, self.path, self.settings, prune=prune, progress=progress)
+        return ingest(paths, self.path, self.settings, prune=prune, progress=progress,
+                      engine=engine, ray_address=ray_address)  # fmt: skip
 
     def remove(self, doc: str) -> list[str]:
         """Remove a document by id, id prefix, title, file name or path. Returns the
@@ -62,7 +66,9 @@ class KnowledgeBase:
         if self._store is None:
             from ictrag.index.store import open_store
 
-            self._store = open_store(self.settings, self.path)
+            with self._open_lock:
+                if self._store is None:
+                    self._store = open_store(self.settings, self.path)
         return self._store
 
     @property
@@ -70,7 +76,9 @@ class KnowledgeBase:
         if self._embedder is None:
             from ictrag.index.embed import DenseEmbedder
 
-            self._embedder = DenseEmbedder(self.settings.embed)
+            with self._open_lock:
+                if self._embedder is None:
+                    self._embedder = DenseEmbedder(self.settings.embed)
         return self._embedder
 
     def search(
@@ -100,6 +108,13 @@ class KnowledgeBase:
     def document(self, doc: str) -> Document | None:
         doc_ids = self._resolve_docs(doc, self.manifest())
         return DocStore(self.path / "docs").get(doc_ids[0]) if doc_ids else None
+
+    def page(self, doc: str, page: int) -> list[Element]:
+        """The elements (text blocks and figures) of one 1-based page, in reading order."""
+        document = self.document(doc)
+        if document is None:
+            return []
+        return [element for element in document.elements if element.page == page]
 
     def figure(self, figure_id: str) -> tuple[Figure, Document] | None:
         """A figure by id (or unique id prefix), with the document it appears in."""

@@ -71,8 +71,9 @@ class LogicalText(BaseModel):
     confidence: float = 0.0
     ungrounded: list[str] = Field(default_factory=list)
 
-    def to_text(self) -> str:
-        """The canonical text that is embedded and exported."""
+    def to_text(self, mermaid: bool = True) -> str:
+        """The canonical text that is exported; `mermaid=False` is the form that is
+        embedded (the code restates the relations, and its node ids are noise to BM25)."""
         lines = [f"Figure type: {self.figure_type.value}"]
         if self.summary:
             lines.append(f"Summary: {self.summary}")
@@ -81,7 +82,7 @@ class LogicalText(BaseModel):
         if self.relations:
             lines.append("Relations:")
             lines.extend(f"- {relation.to_line()}" for relation in self.relations)
-        if self.mermaid:
+        if self.mermaid and mermaid:
             lines.append("Mermaid:")
             lines.append(self.mermaid.strip())
         return "\n".join(lines)

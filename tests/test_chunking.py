@@ -92,7 +92,7 @@ def test_a_figure_with_no_text_yields_no_chunk(count):
 
 
 def test_special_tokens_are_reserved(count):
-    assert SPECIAL_TOKENS == count.full("")
+    assert count.full("") == SPECIAL_TOKENS
 
 
 def test_an_over_long_figure_text_is_split_into_few_full_chunks(count):

@@ -21,18 +21,19 @@ from ictrag.model import BBox, FigureType, LogicalText, sha256_file
 
 log = logging.getLogger(__name__)
 
-OCR_MODEL = "rapidocr-onnxruntime/PP-OCRv4"
-# Measured on the 18 raster figures of obs-productdesc-en.pdf, 2 shared cores (docs: report):
-# RapidOCR defaults 3.5 s/figure; no angle classifier + 1 intra-op thread 1.3 s/figure with
-# 99.8% of the default's words. A "max 960/1280" det limit lost 8% of words on small figures
-# (the default "min 736" upscales them), so det limits stay at the defaults.
-ENGINE_OPTIONS: dict = {
-    "use_cls": False,  # diagram text is upright; the angle classifier only costs time
-    "intra_op_num_threads": int(os.environ.get("ICTRAG_OCR_THREADS", "1")),
-    "inter_op_num_threads": 1,
-    "max_side_len": 2000,  # larger images are downscaled to this first
+OCR_MODEL = "rapidocr/PP-OCRv6-small"
+# PP-OCRv6 (rapidocr 3.x, models bundled in the wheel) keeps the spaces between words that
+# PP-OCRv4 dropped ("Nearbyhigh-speednodes"), which BM25 and the embedder both need; it
+# costs about 1.7x the time per figure. The angle classifier is off (diagram text is
+# upright) and ONNX runs one thread per worker process: the ingest runs one worker per core.
+ENGINE_PARAMS: dict = {
+    "Global.use_cls": False,
+    "Global.log_level": "critical",
+    "Global.max_side_len": 2000,
+    "EngineConfig.onnxruntime.intra_op_num_threads": int(os.environ.get("ICTRAG_OCR_THREADS", "1")),
+    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,12 @@ _memo: dict[str, list[OcrLine]] = {}
 _memo_lock = threading.Lock()
 
 
-def configure(**options) -> None:
-    """Change RapidOCR options (e.g. intra_op_num_threads=2) before the engine is built."""
+def configure(**params) -> None:
+    """Change RapidOCR params (dotted config keys, e.g.
+    `**{"EngineConfig.onnxruntime.intra_op_num_threads": 2}`) before the engine is built."""
     global _engine
     with _engine_lock:
-        ENGINE_OPTIONS.update(options)
+        ENGINE_PARAMS.update(params)
         _engine = None
 
 
@@ -61,9 +63,12 @@ def _get_engine():
     global _engine
     with _engine_lock:
         if _engine is None:
-            from rapidocr_onnxruntime import RapidOCR
+            import logging as _logging
 
-            _engine = RapidOCR(**ENGINE_OPTIONS)
+            from rapidocr import RapidOCR
+
+            _engine = RapidOCR(params=dict(ENGINE_PARAMS))
+            _logging.getLogger("RapidOCR").setLevel(_logging.WARNING)
         return _engine
 
 
@@ -94,10 +99,12 @@ def _write_cache(cache_dir: Path | None, digest: str, lines: list[OcrLine]) -> N
 
 def run_ocr(image_path: str | Path) -> list[OcrLine]:
     """OCR without any cache."""
-    result, _ = _get_engine()(str(image_path))
+    result = _get_engine()(str(image_path))
+    if result.boxes is None or result.txts is None:
+        return []
     lines = []
-    for box, text, score in result or []:
-        xs, ys = [p[0] for p in box], [p[1] for p in box]
+    for box, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
+        xs, ys = [float(p[0]) for p in box], [float(p[1]) for p in box]
         text = str(text).strip()
         if text:
             lines.append(

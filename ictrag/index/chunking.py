@@ -119,7 +119,7 @@ def figure_text(figure: Figure) -> str:
     """What a figure chunk says: its label, its logical text (or its own text), its context."""
     parts = [figure.label] if figure.label else []
     if figure.logical is not None:
-        parts.append(figure.logical.to_text())
+        parts.append(figure.logical.to_text(mermaid=False))
     elif figure.inner_text:
         parts.append(figure.inner_text)
     if figure.context and not any(figure.context[:80] in part for part in parts):
