@@ -232,8 +232,12 @@ def caption(
 
 def _mount() -> None:
     from ictrag.evaluation.cli import eval_app
+    from ictrag.training.cli import export_model_command, synth_app, train_command
 
     app.add_typer(eval_app, name="eval", help="Evaluate captions, VQA answers and retrieval.")
+    app.add_typer(synth_app, name="synth", help="Make training data: diagrams, experts, VQA.")
+    app.command("train")(train_command)
+    app.command("export-model")(export_model_command)
 
 
 _mount()

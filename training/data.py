@@ -1,0 +1,146 @@
+"""Training samples: pair records (stage 1/2) and VQA items (stage 3) -> chat samples.
+
+A caption sample uses exactly the prompt of ictrag.figures.prompt.build_messages, so the trained
+model sees at training time what DICModelCaptioner sends it at inference; its answer is the
+LogicalText written in that prompt's answer format (TYPE / SUMMARY / COMPONENTS / RELATIONS /
+MERMAID), which parse_answer reads back. A VQA sample is the image plus the question.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ictrag.figures.base import FigureInput
+from ictrag.figures.prompt import build_messages
+from ictrag.model import LogicalText
+
+VQA_SYSTEM = (
+    "You answer questions about figures from ICT manuals (networking, telecom, protocols). "
+    "Answer briefly and only from what the figure shows."
+)
+
+
+class DataError(ValueError):
+    """A training file or record cannot be used; one line."""
+
+
+@dataclass
+class Sample:
+    id: str
+    image: str
+    messages: list[dict[str, Any]]
+    """System + user messages; the user content has an {"type": "image", "image": path} part."""
+    answer: str
+    task: str = "caption"
+
+
+def format_answer(logical: LogicalText) -> str:
+    """LogicalText in the answer format that the figure prompt asks for."""
+    lines = [f"TYPE: {logical.figure_type.value}", f"SUMMARY: {logical.summary}", "COMPONENTS:"]
+    lines += [f"- {component}" for component in logical.components]
+    lines.append("RELATIONS:")
+    for relation in logical.relations:
+        arrow = "->" if relation.directed else "--"
+        label = f" : {relation.label}" if relation.label else ""
+        lines.append(f"- {relation.source} {arrow} {relation.target}{label}")
+    if logical.mermaid:
+        lines += ["MERMAID:", "```mermaid", logical.mermaid.strip(), "```"]
+    return "\n".join(lines)
+
+
+def _logical(record: dict) -> LogicalText:
+    if record.get("logical"):
+        return LogicalText.model_validate(record["logical"])
+    from ictrag.figures.prompt import parse_answer
+
+    return parse_answer(record.get("caption", ""), "record", "")
+
+
+def _use_inner_text(record_id: str, probability: float) -> bool:
+    """Deterministic per record, so a resumed run sees the same samples."""
+    digest = hashlib.sha256(record_id.encode()).digest()
+    return digest[0] / 256 < probability
+
+
+def caption_sample(record: dict, root: Path, *, inner_text_prob: float = 0.5, target: str = "answer") -> Sample:  # fmt: skip
+    """A pair record -> a caption sample. Some samples carry the figure's own text (as the
+    vector/OCR path gives it at inference), some none, so the model learns both cases."""
+    image = str(root / record["image"])
+    meta = record.get("meta") or {}
+    inner = meta.get("inner_text", "") if _use_inner_text(record["id"], inner_text_prob) else ""
+    item = FigureInput(image_path=image, label=meta.get("label", ""), context=meta.get("context", ""), inner_text=inner)  # fmt: skip
+    logical = _logical(record)
+    answer = format_answer(logical) if target == "answer" else logical.to_text()
+    return Sample(record["id"], image, build_messages(item), answer, "caption")
+
+
+def vqa_sample(record: dict, root: Path) -> Sample:
+    from ictrag.training.synth.vqa import VQAItem, question_text
+
+    item = VQAItem.model_validate(record)
+    image = str(root / item.image)
+    messages = [
+        {"role": "system", "content": VQA_SYSTEM},
+        {
+            "role": "user",
+            "content": [
+                {"type": "image", "image": image},
+                {"type": "text", "text": question_text(item)},
+            ],
+        },  # fmt: skip
+    ]
+    return Sample(item.id, image, messages, item.answer, "vqa")
+
+
+def load_samples(path: str | Path, *, image_root: str | Path | None = None, inner_text_prob: float = 0.5, target: str = "answer") -> list[Sample]:  # fmt: skip
+    """Samples of a JSONL file; each record is a pair (has `caption`) or a VQA item (has
+    `question`). Images resolve against `image_root`, by default the file's folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"training file not found: {path}")
+    root = Path(image_root) if image_root else path.parent
+    samples = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if "question" in record:
+                samples.append(vqa_sample(record, root))
+            else:
+                samples.append(caption_sample(record, root, inner_text_prob=inner_text_prob, target=target))  # fmt: skip
+        except (ValueError, KeyError, TypeError) as error:
+            raise DataError(
+                f"{path}:{number}: bad record: {type(error).__name__}: {error}"
+            ) from None
+        if not Path(samples[-1].image).is_file():
+            raise DataError(f"{path}:{number}: image not found: {samples[-1].image}")
+    return samples
+
+
+def split_samples(samples: list[Sample], val_fraction: float) -> tuple[list[Sample], list[Sample]]:
+    """Deterministic held-out split by id hash (used when no eval file is given)."""
+    if val_fraction <= 0:
+        return samples, []
+    val = [s for s in samples if hashlib.sha256(s.id.encode()).digest()[1] / 256 < val_fraction]
+    train = [s for s in samples if s not in val] if val else samples
+    if not val and len(samples) > 1:
+        train, val = samples[:-1], samples[-1:]
+    return train, val
+
+
+class SampleDataset:
+    """A torch-style map dataset over samples (the collator does the processing)."""
+
+    def __init__(self, samples: list[Sample]):
+        self.samples = samples
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> Sample:
+        return self.samples[index]
