@@ -232,12 +232,16 @@ def caption(
 
 def _mount() -> None:
     from ictrag.evaluation.cli import eval_app
+    from ictrag.interfaces.cli import export_app, mcp_command, serve_command
     from ictrag.training.cli import export_model_command, synth_app, train_command
 
     app.add_typer(eval_app, name="eval", help="Evaluate captions, VQA answers and retrieval.")
     app.add_typer(synth_app, name="synth", help="Make training data: diagrams, experts, VQA.")
     app.command("train")(train_command)
     app.command("export-model")(export_model_command)
+    app.command("serve")(serve_command)
+    app.command("mcp")(mcp_command)
+    app.add_typer(export_app, name="export", help="Export a pretraining corpus or image-caption pairs.")
 
 
 _mount()

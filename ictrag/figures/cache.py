@@ -4,7 +4,6 @@ never captioned twice, whichever document it appears in."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -39,26 +38,3 @@ class CaptionCache:
         temp = folder / f".{key}.{os.getpid()}.tmp"
         temp.write_text(logical.model_dump_json())
         os.replace(temp, folder / f"{key}.json")
-
-
-def text_cache_get(root: Path | None, image_id: str) -> str | None:
-    """OCR text of an image, by its hash."""
-    if root is None:
-        return None
-    path = root / "ocr" / image_id[:2] / f"{image_id}.json"
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text())["text"]
-    except (ValueError, KeyError):
-        return None
-
-
-def text_cache_put(root: Path | None, image_id: str, text: str) -> None:
-    if root is None:
-        return
-    folder = root / "ocr" / image_id[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f".{image_id}.{os.getpid()}.tmp"
-    temp.write_text(json.dumps({"text": text}))
-    os.replace(temp, folder / f"{image_id}.json")

