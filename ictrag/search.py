@@ -29,4 +29,8 @@ def search(
     query_filter = None
     if kind or doc_ids or figure_type:
         query_filter = SearchFilter(doc_ids=doc_ids, kind=kind, figure_type=figure_type)
-    return store.search(dense, sparse, k=k, filter=query_filter, mode=mode)
+    hits = store.search(dense, sparse, k=k, filter=query_filter, mode=mode)
+    # RRF gives equal scores to hits with mirrored ranks; order ties by reading position so
+    # that the same query always returns the same list.
+    hits.sort(key=lambda hit: (-hit.score, hit.chunk.doc_id, hit.chunk.seq))
+    return [hit.model_copy(update={"rank": rank}) for rank, hit in enumerate(hits, start=1)]
