@@ -95,7 +95,8 @@ def ingest(
     index: IndexOpt = None,
     qdrant_url: UrlOpt = None,
     captioner: Annotated[str | None, typer.Option(help="structural|ocr|dicmodel|openai|none")] = None,  # noqa: E501
-    engine: Annotated[str, typer.Option(help="local (ray: see docs/scaling.md)")] = "local",
+    engine: Annotated[str, typer.Option(help="local|ray (see docs/scaling.md)")] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address, e.g. auto (default: start a local Ray).")] = None,  # noqa: E501
     prune: Annotated[bool, typer.Option(help="Remove indexed documents whose files are gone.")] = False,  # noqa: E501
     workers: Annotated[int | None, typer.Option(help="Parallel loader processes.")] = None,
     config: ConfigOpt = None,
@@ -106,19 +107,20 @@ def ingest(
 
     if captioner and captioner not in BACKENDS:
         raise _fail(f"unknown captioner '{captioner}' (choose from {', '.join(BACKENDS)})")
-    if engine != "local":
-        raise _fail(f"engine '{engine}' is not available in this build (use --engine local)")
+    if engine not in ("local", "ray"):
+        raise _fail(f"unknown engine '{engine}' (choose from local, ray)")
     kb = _kb(index, qdrant_url, config, backend=captioner)
     if workers:
         kb.settings.workers = workers
     if as_json:
-        report = kb.ingest(paths, prune=prune)
+        report = kb.ingest(paths, prune=prune, engine=engine, ray_address=ray_address)
         print(json.dumps({"ok": report.ok, "totals": report.totals(),
                           "files": [r.model_dump() for r in report.files]}, indent=1))  # fmt: skip
     else:
         columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())  # noqa: E501
         with Progress(*columns, console=err, transient=False) as progress:
-            report = kb.ingest(paths, prune=prune, progress=_RichProgress(progress))
+            report = kb.ingest(paths, prune=prune, progress=_RichProgress(progress),
+                               engine=engine, ray_address=ray_address)  # fmt: skip
         out.print(_summary(report))
         for result in report.files:
             if result.status == "failed":
@@ -232,6 +234,7 @@ def caption(
 
 def _mount() -> None:
     from ictrag.evaluation.cli import eval_app
+    from ictrag.index.migrate import migrate_command
     from ictrag.interfaces.cli import export_app, mcp_command, serve_command
     from ictrag.training.cli import export_model_command, synth_app, train_command
 
@@ -242,6 +245,9 @@ def _mount() -> None:
     app.command("serve")(serve_command)
     app.command("mcp")(mcp_command)
     app.add_typer(export_app, name="export", help="Export a pretraining corpus or image-caption pairs.")
+    index_app = typer.Typer(no_args_is_help=True)
+    index_app.command("migrate")(migrate_command)
+    app.add_typer(index_app, name="index", help="Move an index between Qdrant Edge and a server.")
 
 
 _mount()

@@ -1,0 +1,285 @@
+"""Copy an index's points between Qdrant Edge (embedded) and a Qdrant server collection.
+
+Edge → server: scroll the shard with vectors and payloads, upsert in batches into the
+collection (created with the configured shard_number / replication_factor /
+write_consistency_factor and payload indexes), then verify per-document counts. Qdrant Edge
+0.9 has no way to *make* a snapshot (only `unpack_snapshot` / `update_from_snapshot` to take
+one from a server), so points are the official route in this direction.
+
+Server → Edge: the same copy the other way. The snapshot route (a server shard snapshot
+unpacked into an Edge shard) is documented in docs/scaling.md and not used here: it needs a
+single-shard collection and a real server.
+
+The index folder (manifest, parsed documents, figures) stays where it is: a server
+collection is used by pointing the same index at it (`store.qdrant_url`). Copying into a
+folder with no manifest rebuilds one from the payloads (doc id = sha256 of the file, so the
+next ingest of the same files finds them unchanged).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from pydantic import BaseModel
+
+from ictrag.index.store import (
+    DENSE,
+    SCROLL_PAGE,
+    SPARSE,
+    SparseVec,
+    StoreError,
+    payload_chunk,
+)
+from ictrag.manifest import Manifest, ManifestEntry
+from ictrag.model import Chunk
+
+Batch = tuple[list[Chunk], np.ndarray, list[SparseVec]]
+
+
+class MigrateError(RuntimeError):
+    """A copy could not start or did not verify; the message is one line for the user."""
+
+
+class MigrateReport(BaseModel):
+    source: str
+    target: str
+    points: int
+    documents: int
+    target_points: int
+    seconds: float
+    manifest_rebuilt: bool = False
+
+
+def _sparse(value: Any) -> SparseVec:
+    if value is None:
+        return ([], [])
+    if isinstance(value, dict):
+        return (list(value["indices"]), list(value["values"]))
+    return (list(value.indices), list(value.values))
+
+
+def _batch(records: list[Any], dims: int) -> Batch:
+    chunks, dense, sparse = [], [], []
+    for record in records:
+        vector = record.vector or {}
+        chunks.append(payload_chunk(record.payload or {}))
+        dense.append(vector.get(DENSE) or [0.0] * dims)
+        sparse.append(_sparse(vector.get(SPARSE)))
+    return chunks, np.asarray(dense, dtype=np.float32).reshape(len(chunks), dims), sparse
+
+
+def scroll_points(store: Any, batch: int = SCROLL_PAGE) -> Iterator[Batch]:
+    """Every point of an EdgeStore or ServerStore, with vectors, in pages of `batch`."""
+    from ictrag.index.store_edge import EdgeStore
+
+    dims = _dims(store)
+    offset = None
+    while True:
+        if isinstance(store, EdgeStore):
+            import qdrant_edge as qe
+
+            request = qe.ScrollRequest(
+                offset=offset, limit=batch, with_payload=True, with_vector=True
+            )
+            page, offset = store._call("scroll", store.shard.scroll, request)
+        else:
+            if not store._ready():
+                return
+            page, offset = store._call(
+                "scroll",
+                store.client.scroll,
+                store.collection,
+                limit=batch,
+                offset=offset,
+                with_payload=True,
+                with_vectors=True,
+            )
+        if page:
+            yield _batch(page, dims)
+        if offset is None or not page:
+            return
+
+
+def _dims(store: Any) -> int:
+    from ictrag.index.store_edge import EdgeStore
+
+    if isinstance(store, EdgeStore):
+        if store._dims is None:
+            raise MigrateError(f"no index at {store.path}: nothing to copy")
+        return store._dims
+    if not store._ready():
+        raise MigrateError(f"collection {store.collection!r} does not exist at {store.where}")
+    info = store._call("get_collection", store.client.get_collection, store.collection)
+    return int(info.config.params.vectors[DENSE].size)
+
+
+def copy_points(source: Any, target: Any, batch: int = SCROLL_PAGE) -> tuple[int, float]:
+    """Copy all points; the target is created (with payload indexes) if it does not exist.
+    Refuses a target that already holds points of documents the source does not have."""
+    started = time.perf_counter()
+    target.ensure(_dims(source))
+    wanted = {doc["doc_id"]: doc["chunks"] for doc in source.documents()}
+    strangers = [d["doc_id"] for d in target.documents() if d["doc_id"] not in wanted]
+    if strangers:
+        raise MigrateError(
+            f"the target already holds {len(strangers)} document(s) the source does not: "
+            "use an empty collection or index"
+        )
+    copied = 0
+    for chunks, dense, sparse in scroll_points(source, batch):
+        target.upsert(chunks, dense, sparse)
+        copied += len(chunks)
+    got = {doc["doc_id"]: doc["chunks"] for doc in target.documents()}
+    wrong = [doc_id for doc_id, n in wanted.items() if got.get(doc_id) != n]
+    if wrong or target.count() != source.count():
+        raise MigrateError(
+            f"copy did not verify: {len(wrong)} document(s) differ, "
+            f"{target.count()} points in the target vs {source.count()} in the source"
+        )
+    return copied, time.perf_counter() - started
+
+
+def rebuild_manifest(index_dir: Path, store: Any) -> bool:
+    """Write a manifest from the store's payloads when the folder has none."""
+    path = Path(index_dir) / "manifest.json"
+    if path.exists():
+        return False
+    manifest = Manifest(path)
+    for doc in store.documents():
+        chunks = store.get_chunks(doc["doc_id"])
+        manifest.entries[doc["source"] or doc["doc_id"]] = ManifestEntry(
+            path=doc["source"] or doc["doc_id"],
+            sha256=doc["doc_id"],  # a Document's id is the sha256 of its file's bytes
+            doc_id=doc["doc_id"],
+            chunks=doc["chunks"],
+            pages=max((p for c in chunks for p in c.pages), default=0),
+            figures=sum(c.kind == "figure" for c in chunks),
+            title=doc["title"],
+        )
+    manifest.save()
+    return True
+
+
+def _server(url: str | None, path: str | None, collection: str, settings: Any) -> Any:
+    import os
+
+    from ictrag.index.store_server import ServerStore
+
+    conf = settings.store
+    return ServerStore(
+        url=url,
+        path=path,
+        collection=collection,
+        api_key=os.environ.get(conf.api_key_env) or None,
+        shard_number=conf.shard_number,
+        replication_factor=conf.replication_factor,
+        write_consistency_factor=conf.write_consistency_factor,
+    )
+
+
+def migrate(
+    index_dir: Path,
+    settings: Any,
+    to_server: bool = True,
+    url: str | None = None,
+    path: str | None = None,
+    collection: str | None = None,
+) -> MigrateReport:
+    """Edge index at `index_dir` ⇄ server collection (`url`, or qdrant-client local mode
+    at `path`). to_server=False copies the collection into the folder's Edge shard."""
+    from ictrag.index.store_edge import EdgeStore
+
+    collection = collection or settings.store.collection
+    edge_path = Path(index_dir) / "qdrant"
+    if to_server and not edge_path.exists():
+        raise MigrateError(f"no Edge index at {index_dir}")
+    try:
+        edge = EdgeStore(edge_path)
+        server = _server(url, path, collection, settings)
+    except StoreError as error:
+        raise MigrateError(str(error)) from error
+    where = f"{url or path} collection {collection}"
+    source, target = (edge, server) if to_server else (server, edge)
+    try:
+        copied, seconds = copy_points(source, target)
+        rebuilt = False if to_server else rebuild_manifest(Path(index_dir), edge)
+        return MigrateReport(
+            source=str(index_dir) if to_server else where,
+            target=where if to_server else str(index_dir),
+            points=copied,
+            documents=len(source.documents()),
+            target_points=target.count(),
+            seconds=round(seconds, 3),
+            manifest_rebuilt=rebuilt,
+        )
+    except StoreError as error:
+        raise MigrateError(str(error)) from error
+    finally:
+        edge.close()
+        server.close()
+
+
+def _index_dir(name_or_path: str, settings: Any) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.is_dir() or "/" in name_or_path:
+        return candidate
+    return Path(settings.home) / name_or_path
+
+
+def migrate_command(
+    from_index: Annotated[
+        str | None, typer.Option("--from-index", help="Edge index NAME or PATH to copy from")
+    ] = None,
+    to_url: Annotated[str | None, typer.Option("--to-url", help="Qdrant server URL")] = None,
+    from_url: Annotated[
+        str | None, typer.Option("--from-url", help="Qdrant server URL to copy from")
+    ] = None,
+    to_index: Annotated[
+        str | None, typer.Option("--to-index", help="Edge index NAME or PATH to copy into")
+    ] = None,
+    local_path: Annotated[
+        str | None,
+        typer.Option("--local-path", help="qdrant-client local-mode folder instead of a URL"),
+    ] = None,
+    collection: Annotated[str | None, typer.Option("--collection", "-c")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Copy an index's vectors: Edge → Qdrant server (--from-index, --to-url) or
+    server → Edge (--from-url, --to-index), verifying per-document counts."""
+    from ictrag.config import load_settings
+
+    settings = load_settings()
+    if from_index and (to_url or (local_path and not from_url)) and not to_index:
+        index, to_server, url = from_index, True, to_url
+    elif to_index and (from_url or local_path) and not from_index:
+        index, to_server, url = to_index, False, from_url
+    else:
+        typer.echo(
+            "error: give --from-index with --to-url, or --from-url with --to-index", err=True
+        )
+        raise typer.Exit(2)
+    try:
+        report = migrate(
+            _index_dir(index, settings),
+            settings,
+            to_server=to_server,
+            url=url,
+            path=local_path,
+            collection=collection,
+        )
+    except MigrateError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    if as_json:
+        typer.echo(json.dumps(report.model_dump()))
+    else:
+        typer.echo(
+            f"copied {report.points} points of {report.documents} documents "
+            f"{report.source} → {report.target} in {report.seconds:.1f}s (verified)"
+        )
