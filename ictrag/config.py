@@ -19,6 +19,9 @@ class EmbedSettings(BaseModel):
     device: str | None = None
     max_tokens: int = 256
     """Chunk budget in the embedder's own tokens (MiniLM's window is 256)."""
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    """auto: bf16 autocast where the hardware computes it natively (CUDA; CPUs with
+    avx512_bf16 or AMX), fp32 elsewhere. See docs/benchmarks.md for speed and agreement."""
 
 
 class CaptionSettings(BaseModel):

@@ -53,6 +53,8 @@ class Relation(BaseModel):
     directed: bool = True
 
     def to_line(self) -> str:
+        if self.kind == "contains":  # membership, not a connection: no arrow
+            return f"{self.source} contains {self.target}"
         arrow = "->" if self.directed else "--"
         label = f" [{self.label}]" if self.label else ""
         return f"{self.source} {arrow} {self.target}{label}"

@@ -151,6 +151,13 @@ def prepare(
         return _Prepared(path, sha256, None, f"{type(error).__name__}: {message}", 0.0)
 
 
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def _worker_init() -> None:
     # Each worker is one CPU; oversubscribing BLAS/ONNX threads on 2 cores slows all.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -166,7 +173,8 @@ def _prepare_all(
     context = multiprocessing.get_context("spawn")  # torch in the parent is not fork-safe
     workers = min(settings.workers, len(jobs))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init) as pool:
-        queue = list(jobs)
+        # Largest files first: a big manual started last would leave one core idle at the end.
+        queue = sorted(jobs, key=lambda job: -_size(job[0]))
         running: set[Future] = set()
         # Bounded in-flight work keeps memory flat on large corpora.
         while queue or running:

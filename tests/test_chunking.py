@@ -104,3 +104,23 @@ def test_an_over_long_figure_text_is_split_into_few_full_chunks(count):
     assert all(c.kind == "figure" and c.figure_id == "b" * 64 for c in chunks)
     # packed, not one chunk per sentence: at most one chunk more than the token total needs
     assert len(chunks) <= total // (WINDOW - 2) + 2
+
+
+def test_figure_chunk_keeps_the_figure_text_the_logical_text_left_out():
+    from ictrag.index.chunking import figure_text
+
+    logical = LogicalText(
+        figure_type=FigureType.topology,
+        components=["Router AR-100", "Switch SW-A"],
+        relations=[Relation(source="Router AR-100", target="Switch SW-A", label="GE0/0/1")],
+    )
+    figure = Figure(
+        id="f" * 64,
+        label="Figure 2-1 Campus",
+        inner_text="Router AR-100\nSwitch SW-A\nGE0/0/1\nManagement VLAN 99 only",
+        logical=logical,
+    )
+    text = figure_text(figure)
+    assert text.count("Management VLAN 99 only") == 1
+    assert "Text in figure: Management VLAN 99 only" in text
+    assert text.count("GE0/0/1") == 1  # covered lines are not repeated

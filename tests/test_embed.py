@@ -120,3 +120,29 @@ def test_sparse_query_weights_unique_tokens_once():
     assert set(values) == {1.0}
     assert sorted(indices) == sorted({token_index(t) for t in ("vlan", "10", "vlan10")})
     assert sparse_query("the of and") == ([], [])
+
+
+def test_bf16_embeddings_agree_with_fp32_and_rank_the_same():
+    texts = [
+        "Configure OSPF area 0 on interface GE0/0/1 of router AR-100.",
+        "The MME selects the S-GW during the attach procedure over S1-MME.",
+        "Bucket policies grant other accounts access to objects in OBS.",
+        "Static website hosting serves index.html from a bucket.",
+    ] * 3
+    fp32 = DenseEmbedder(EmbedSettings(precision="fp32")).encode(texts)
+    bf16 = DenseEmbedder(EmbedSettings(precision="bf16")).encode(texts)
+    assert bf16.dtype == np.float32
+    assert float((fp32 * bf16).sum(axis=1).min()) > 0.999
+    query = DenseEmbedder(EmbedSettings(precision="bf16")).encode_query("host a static site")
+    assert int(np.argmax(bf16 @ query)) == int(np.argmax(fp32 @ query)) == 3
+
+
+def test_auto_precision_uses_bf16_only_where_the_hardware_has_it(monkeypatch):
+    from ictrag.index import embed
+
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
+    assert not embed.use_bf16("auto", "cpu")
+    assert embed.use_bf16("auto", "cuda:0")
+    assert embed.use_bf16("bf16", "cpu") and not embed.use_bf16("fp32", "cuda:0")
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: True)
+    assert embed.use_bf16("auto", "cpu")

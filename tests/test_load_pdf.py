@@ -272,3 +272,11 @@ def test_every_figure_caption_in_obs_manual_is_bound(corpus, tmp_path):
     assert len(printed) == 18
     assert bound == printed
     assert all(Path(f.image_path).exists() for f in doc.figures)
+
+
+def test_ligatures_come_out_as_letters(corpus, tmp_path):
+    # 8-IPv6.pdf sets "fi"/"fl" as ligature glyphs (201 of them); search needs the letters.
+    doc = load_pdf(corpus / "manuals" / "8-IPv6.pdf", tmp_path, LoadSettings())
+    text = "\n".join([*(b.text for b in doc.text_blocks), *(f.inner_text for f in doc.figures)])
+    assert not re.search("[\ufb00-\ufb06]", text)
+    assert "configuration" in text.lower()

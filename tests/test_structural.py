@@ -195,3 +195,32 @@ def test_garbage_inputs_give_low_confidence_not_errors(tmp_path):
         assert logical.backend == "structural"
         assert logical.summary
         assert logical.ungrounded == []
+
+
+def test_unlabelled_shapes_and_stray_loops_stay_out_of_the_logical_text():
+    from ictrag.figures.graph import DiagramGraph, Edge, Group
+    from ictrag.figures.structural import to_logical
+    from ictrag.figures.vector import Recovery
+
+    graph = DiagramGraph(kind="topology")
+    graph.add_node("n1", "Router AR-100")
+    graph.add_node("n2", "Switch SW-A")
+    graph.add_node("n3")  # a shape the parser found without a label
+    graph.edges += [
+        Edge("n1", "n2", "GE0/0/1", False),
+        Edge("n2", "n3", "", False),
+        Edge("n3", "n3", "", True),  # outline stroke snapped to its own box
+        Edge("n1", "n1", "retry", True),  # a labelled loop is a real transition
+    ]
+    graph.groups.append(Group("g1", "Campus", ["n1", "n2"], None))
+    logical = to_logical(Recovery(graph, 0.8, ["legend: solid = GE"]), "Router AR-100 Switch SW-A")
+    text = logical.to_text(mermaid=False)
+    assert "n3" not in text.split()
+    assert logical.components == ["Router AR-100", "Switch SW-A"]
+    lines = [r.to_line() for r in logical.relations]
+    assert "Router AR-100 -- Switch SW-A [GE0/0/1]" in lines
+    assert "Switch SW-A -- (unlabelled shape)" in lines
+    assert "Router AR-100 -> Router AR-100 [retry]" in lines
+    assert not any(r.source == r.target == "(unlabelled shape)" for r in logical.relations)
+    assert "Campus contains Router AR-100" in lines
+    assert "3 elements" in logical.summary and "'n3'" not in logical.summary

@@ -105,6 +105,7 @@ _SECTION = re.compile(
     re.IGNORECASE,
 )
 _FENCE = re.compile(r"```[ \t]*(\w[\w-]*)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_CONTAINS = re.compile(r"^(.+?)\s+contains\s+(.+)$")
 _ARROW = re.compile(r"\s*(<->|<-->|-->>|->>|-->|->|=>|→|⟶|---|--)\s*")
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
 
@@ -288,6 +289,9 @@ def _relation(raw: Any, kind: str) -> Relation | None:
             source=str(source), target=str(target), label=str(raw.get("label", "")), kind=kind
         )
     line = _clean_item(raw)
+    contains = _CONTAINS.match(line)
+    if contains and not _ARROW.search(line):
+        return Relation(source=contains[1].strip(), target=contains[2].strip(), kind="contains")
     parts = _ARROW.split(line, maxsplit=1)
     if len(parts) != 3:
         return None

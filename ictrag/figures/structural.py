@@ -9,6 +9,7 @@ model; every word in the output comes from the figure itself.
 from __future__ import annotations
 
 import logging
+import re
 
 from ictrag.config import CaptionSettings
 from ictrag.figures.base import FigureInput
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 class StructuralCaptioner:
     name = "structural"
-    model_id = "structural-v1"
+    model_id = "structural-v2"
 
     def __init__(self, settings: CaptionSettings | None = None) -> None:
         self.settings = settings or CaptionSettings(backend="structural")
@@ -64,6 +65,7 @@ def _empty(reason: str) -> LogicalText:
 
 def to_logical(recovery: Recovery, figure_text: str) -> LogicalText:
     graph = recovery.graph
+    _drop_stray_loops(graph)
     mermaid = None
     if graph.nodes or graph.fields or graph.messages:
         code = emit(graph)
@@ -76,6 +78,7 @@ def to_logical(recovery: Recovery, figure_text: str) -> LogicalText:
         backend="structural",
         confidence=recovery.confidence,
     )
+    _name_unlabelled(logical, graph)
     if not (graph.nodes or graph.fields or graph.messages) and recovery.free_text:
         logical.components = _dedup(recovery.free_text)
     # "bits" is the structural vocabulary of packet relations ("16 bits", "bits 0-15").
@@ -83,6 +86,40 @@ def to_logical(recovery: Recovery, figure_text: str) -> LogicalText:
     own = "\n".join([figure_text, *recovery.derived, "bits" if graph.fields else "", *ranges])
     logical.ungrounded = ungrounded_terms(logical, own)
     return logical
+
+
+_AUTO_ID = re.compile(r"[nt]\d+")
+
+
+def unlabelled_nodes(graph: DiagramGraph) -> set[str]:
+    """Shapes the parser found but could not read a label for: their label is still the
+    parser's own id (n3, t2), which means nothing to a reader or to search."""
+    return {
+        node.id
+        for node in graph.nodes.values()
+        if node.label == node.id and _AUTO_ID.fullmatch(node.id)
+    }
+
+
+def _drop_stray_loops(graph: DiagramGraph) -> None:
+    """An unlabelled edge from a shape to itself is a stroke both of whose ends snapped to
+    the same box (an outline, a decoration), not a transition."""
+    graph.edges = [e for e in graph.edges if e.source != e.target or e.label]
+
+
+def _name_unlabelled(logical: LogicalText, graph: DiagramGraph) -> None:
+    blank = {graph.label_of(node_id) for node_id in unlabelled_nodes(graph)}
+    if not blank:
+        return
+    logical.components = [c for c in logical.components if c not in blank]
+    for relation in logical.relations:
+        if relation.source in blank:
+            relation.source = "(unlabelled shape)"
+        if relation.target in blank:
+            relation.target = "(unlabelled shape)"
+    logical.relations = [
+        r for r in logical.relations if not (r.source == r.target == "(unlabelled shape)")
+    ]
 
 
 def _dedup(items: list[str]) -> list[str]:
@@ -107,7 +144,8 @@ def summarize(graph: DiagramGraph, recovery: Recovery) -> str:
     """One or two sentences built from the structure only."""
     kind = graph.kind
     nodes = [n for n in graph.nodes.values() if n.shape not in ("start", "end")]
-    labels = [n.label for n in nodes]
+    blank = unlabelled_nodes(graph)
+    labels = [n.label for n in nodes if n.id not in blank]
     if kind == "packet":
         parts = ", ".join(f"{f.label} ({f.bits} bits)" for f in graph.fields[:8])
         total = max((f.end for f in graph.fields), default=-1) + 1

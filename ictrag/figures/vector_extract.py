@@ -5,6 +5,7 @@ from __future__ import annotations
 import pymupdf
 
 from ictrag.figures.base import Path, Span, VectorContent
+from ictrag.load.pdf_text import TEXT_FLAGS
 from ictrag.model import BBox
 
 
@@ -50,7 +51,7 @@ def paths_from_drawings(drawings: list[dict], region: pymupdf.Rect) -> list[Path
 
 def spans_in(page: pymupdf.Page, region: pymupdf.Rect) -> list[Span]:
     spans = []
-    text = page.get_text("dict", clip=region, flags=pymupdf.TEXTFLAGS_TEXT)
+    text = page.get_text("dict", clip=region, flags=TEXT_FLAGS)
     for block in text["blocks"]:
         for line in block.get("lines", []):
             for span in line["spans"]:

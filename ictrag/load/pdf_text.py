@@ -57,9 +57,13 @@ class Block:
     extra: dict = field(default_factory=dict)
 
 
+# Ligatures expanded ("ﬁ" → "fi"): a word typeset with one must still match its query.
+TEXT_FLAGS = pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_PRESERVE_LIGATURES
+
+
 def read_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) -> PageText:
     """Every non-empty text line of the page with its dominant font traits."""
-    raw = page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, textpage=textpage)
+    raw = page.get_text("dict", flags=TEXT_FLAGS, textpage=textpage)
     lines = []
     for block in raw["blocks"]:
         for line in block.get("lines", []):
