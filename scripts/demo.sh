@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export HF_HUB_OFFLINE=1
 ictrag ingest docs/samples --index demo
-ictrag query "which interface connects the router to the core switch?" --index demo -k 3
-ictrag query "Web Server 192.168.10.5" --index demo -k 3 --kind figure
+ictrag query "which interface connects AR-100 to SW-A?" --index demo -k 3
+ictrag query "Core-SW-01 XGE0/0/1" --index demo -k 3 --kind figure

@@ -282,7 +282,7 @@ def test_graph_to_logical_and_back():
     assert logical.figure_type == FigureType.flowchart
     assert logical.components == ["MME", "HSS", "UE"]
     lines = [r.to_line() for r in logical.relations]
-    assert lines == ["MME -> HSS [S6a]", "UE -> MME", "Core -> MME", "Core -> HSS"]
+    assert lines == ["MME -> HSS [S6a]", "UE -> MME", "Core contains MME", "Core contains HSS"]
     back = logical_to_graph(logical)
     assert _edges(back) == _edges(graph)
     assert back.groups[0].label == "Core"

@@ -186,3 +186,17 @@ def test_fallback_validation_when_mermaid_module_is_missing(monkeypatch):
     assert not validate_mermaid("Here is the diagram:\nA --> B")[0]
     assert not validate_mermaid("flowchart TD\n    A --> B\nThis shows the uplink.")[0]
     assert checked_mermaid("Here is the diagram:\nA --> B") == "flowchart TD\n    A --> B"
+
+
+def test_membership_lines_parse_as_contains_relations():
+    from ictrag.figures.prompt import parse_answer
+
+    answer = (
+        "Type: architecture\nSummary: core network\nComponents: Core; MME; HSS\n"
+        "Relations:\n- Core contains MME\n- MME -> HSS : S6a\n"
+    )
+    logical = parse_answer(answer, "dicmodel", "m")
+    kinds = [(r.kind, r.source, r.target, r.label) for r in logical.relations]
+    assert ("contains", "Core", "MME", "") in kinds
+    assert any(k[1:] == ("MME", "HSS", "S6a") and k[0] != "contains" for k in kinds)
+    assert [r.to_line() for r in logical.relations][0] == "Core contains MME"

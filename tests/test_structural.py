@@ -167,6 +167,58 @@ def test_raster_flowchart_boxes_and_edges(tmp_path):
     path = tmp_path / "flow.png"
     image.save(path)
     [logical] = StructuralCaptioner().describe([FigureInput(str(path))])
+    _assert_flowchart(logical, boxes)
+
+
+def _draw_flowchart(path: Path) -> dict:
+    image = Image.new("RGB", (700, 520), "white")
+    draw = ImageDraw.Draw(image)
+    font = _font(22)
+    boxes = {
+        "Start": (270, 30, 430, 90),
+        "Check link": (250, 200, 450, 260),
+        "Send Hello": (60, 400, 260, 460),
+        "Raise alarm": (440, 400, 640, 460),
+    }
+    for text, box in boxes.items():
+        draw.rectangle(box, outline="black", width=3)
+        w = draw.textlength(text, font=font)
+        draw.text(((box[0] + box[2]) / 2 - w / 2, box[1] + 16), text, fill="black", font=font)
+
+    def arrow(a, b):
+        draw.line([a, b], fill="black", width=3)
+        angle = math.atan2(b[1] - a[1], b[0] - a[0])
+        left = (b[0] - 18 * math.cos(angle - 0.4), b[1] - 18 * math.sin(angle - 0.4))
+        right = (b[0] - 18 * math.cos(angle + 0.4), b[1] - 18 * math.sin(angle + 0.4))
+        draw.polygon([b, left, right], fill="black")
+
+    arrow((350, 90), (350, 198))
+    arrow((300, 260), (160, 398))
+    arrow((400, 260), (540, 398))
+    image.save(path)
+    return boxes
+
+
+def test_raster_parser_reads_the_ocr_cache_of_the_figure_text_stage(tmp_path, monkeypatch):
+    # Another process (a Ray captioner actor) has none of this process's OCR memo: it must
+    # read the lines the figure-text stage cached on disk, not run OCR a second time.
+    from ictrag.figures import ocr
+
+    path = tmp_path / "flow.png"
+    boxes = _draw_flowchart(path)
+    ocr.ocr_lines(path, cache_dir=tmp_path / "cache")
+    monkeypatch.setattr(ocr, "_memo", {})
+
+    def no_second_ocr(image_path):
+        raise AssertionError("OCR ran twice")
+
+    monkeypatch.setattr(ocr, "run_ocr", no_second_ocr)
+    item = FigureInput(str(path), ocr_cache=str(tmp_path / "cache"))
+    [logical] = StructuralCaptioner().describe([item])
+    _assert_flowchart(logical, boxes)
+
+
+def _assert_flowchart(logical, boxes) -> None:
     assert set(boxes) <= set(logical.components)
     edges = {(r.source, r.target) for r in logical.relations if r.kind == "edge"}
     assert (

@@ -74,7 +74,8 @@ class _Captioner:
         from ictrag.figures.registry import make_captioner
 
         self.captioner = make_captioner(settings.caption)
-        self.cache = CaptionCache(Path(index_dir) / "cache" / "captions")
+        self.ocr_cache = Path(index_dir) / "cache"
+        self.cache = CaptionCache(self.ocr_cache / "captions")
 
     def caption(self, prepared: _Prepared) -> tuple[_Prepared, float]:
         from ictrag.figures.describe import caption_figures
@@ -84,7 +85,9 @@ class _Captioner:
         if document is None or self.captioner is None or not document.figures:
             return prepared, 0.0
         try:
-            caption_figures(document.figures, self.captioner, self.cache)
+            caption_figures(
+                document.figures, self.captioner, self.cache, ocr_cache=self.ocr_cache
+            )
         except Exception as error:  # one bad figure batch fails its document, not the run
             prepared = _Prepared(prepared.path, prepared.sha256, None, _one_line(error), 0.0)
         seconds = time.perf_counter() - started

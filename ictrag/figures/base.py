@@ -54,6 +54,9 @@ class FigureInput:
     inner_text: str = ""
     vector: VectorContent | None = None
     figure_id: str = ""
+    ocr_cache: str | None = None
+    """Folder of the OCR line cache (by image hash): a raster parser reads the lines the
+    figure-text stage already recognised instead of running OCR again."""
 
 
 @runtime_checkable

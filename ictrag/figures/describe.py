@@ -33,7 +33,7 @@ def fill_inner_text(figures: list[Figure], cache_root: Path | None, ocr: bool = 
         )
 
 
-def figure_input(figure: Figure) -> FigureInput:
+def figure_input(figure: Figure, ocr_cache: Path | None = None) -> FigureInput:
     return FigureInput(
         image_path=figure.image_path,
         label=figure.label,
@@ -41,14 +41,20 @@ def figure_input(figure: Figure) -> FigureInput:
         inner_text=figure.inner_text,
         vector=figure.vector,
         figure_id=figure.id,
+        ocr_cache=str(ocr_cache) if ocr_cache else None,
     )
 
 
 def caption_figures(
-    figures: list[Figure], captioner: Captioner, cache: CaptionCache, batch_size: int = 8
+    figures: list[Figure],
+    captioner: Captioner,
+    cache: CaptionCache,
+    batch_size: int = 8,
+    ocr_cache: Path | None = None,
 ) -> int:
     """Set `figure.logical` for every figure, from the cache or the captioner. Returns how
-    many figures the captioner actually described."""
+    many figures the captioner actually described. `ocr_cache`: where fill_inner_text
+    cached the OCR lines (the index's cache folder)."""
     model = captioner_id(captioner)
     version = getattr(captioner, "prompt_version", "") or ""
     todo: list[tuple[Figure, str]] = []
@@ -61,7 +67,7 @@ def caption_figures(
             todo.append((figure, key))
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]
-        results = captioner.describe([figure_input(figure) for figure, _ in batch])
+        results = captioner.describe([figure_input(figure, ocr_cache) for figure, _ in batch])
         for (figure, key), logical in zip(batch, results, strict=True):
             figure.logical = logical
             cache.put(key, logical)
@@ -79,6 +85,5 @@ def describe_document(
         return
     fill_inner_text(figures, cache_root, ocr=ocr)
     if captioner is not None:
-        caption_figures(
-            figures, captioner, CaptionCache(cache_root / "captions" if cache_root else None)
-        )
+        captions = CaptionCache(cache_root / "captions" if cache_root else None)
+        caption_figures(figures, captioner, captions, ocr_cache=cache_root)

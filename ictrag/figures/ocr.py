@@ -119,10 +119,14 @@ def run_ocr(image_path: str | Path) -> list[OcrLine]:
 def ocr_lines(image_path: str | Path, cache_dir: str | Path | None = None) -> list[OcrLine]:
     """Text lines of an image, each OCRed once per process (and once per cache_dir)."""
     digest = sha256_file(image_path)
-    with _memo_lock:
-        if digest in _memo:
-            return _memo[digest]
     folder = Path(cache_dir) if cache_dir else None
+    with _memo_lock:
+        lines = _memo.get(digest)
+    if lines is not None:
+        # another process (a captioner actor) may read this cache_dir, not our memo
+        if folder is not None and not _cache_file(folder, digest).exists():
+            _write_cache(folder, digest, lines)
+        return lines
     lines = _read_cache(folder, digest)
     if lines is None:
         lines = run_ocr(image_path)

@@ -25,7 +25,7 @@ class _Box:
     texts: list[int]
 
 
-def recover_raster(image_path: str, ocr: bool = True) -> Recovery:
+def recover_raster(image_path: str, ocr: bool = True, ocr_cache: str | None = None) -> Recovery:
     image = cv2.imread(str(image_path), cv2.IMREAD_GRAYSCALE)
     if image is None:
         return Recovery(DiagramGraph(kind="other"), 0.0, note="unreadable image")
@@ -33,7 +33,7 @@ def recover_raster(image_path: str, ocr: bool = True) -> Recovery:
     if ocr:
         from ictrag.figures.ocr import ocr_lines
 
-        lines = [line for line in ocr_lines(image_path) if line.text.strip() and line.score >= 0.5]
+        lines = [line for line in ocr_lines(image_path, ocr_cache) if line.text.strip() and line.score >= 0.5]
     texts = [(line.text.strip(), tuple(int(v) for v in line.bbox)) for line in lines]
     all_text = "\n".join(t for t, _ in texts)
     if not texts:

@@ -52,7 +52,9 @@ class StructuralCaptioner:
         if item.image_path:
             from ictrag.figures.raster import recover_raster
 
-            recovery = recover_raster(item.image_path, ocr=self.settings.ocr)
+            recovery = recover_raster(
+                item.image_path, ocr=self.settings.ocr, ocr_cache=item.ocr_cache
+            )
             return recovery, recovery.text
         return None, ""
 

@@ -33,6 +33,7 @@ from ictrag.index.store import (
     SCROLL_PAGE,
     SPARSE,
     SparseVec,
+    Store,
     StoreError,
     payload_chunk,
 )
@@ -74,52 +75,22 @@ def _batch(records: list[Any], dims: int) -> Batch:
     return chunks, np.asarray(dense, dtype=np.float32).reshape(len(chunks), dims), sparse
 
 
-def scroll_points(store: Any, batch: int = SCROLL_PAGE) -> Iterator[Batch]:
-    """Every point of an EdgeStore or ServerStore, with vectors, in pages of `batch`."""
-    from ictrag.index.store_edge import EdgeStore
-
+def scroll_points(store: Store, batch: int = SCROLL_PAGE) -> Iterator[Batch]:
+    """Every point of a store, with vectors, in pages of `batch`."""
     dims = _dims(store)
-    offset = None
-    while True:
-        if isinstance(store, EdgeStore):
-            import qdrant_edge as qe
-
-            request = qe.ScrollRequest(
-                offset=offset, limit=batch, with_payload=True, with_vector=True
-            )
-            page, offset = store._call("scroll", store.shard.scroll, request)
-        else:
-            if not store._ready():
-                return
-            page, offset = store._call(
-                "scroll",
-                store.client.scroll,
-                store.collection,
-                limit=batch,
-                offset=offset,
-                with_payload=True,
-                with_vectors=True,
-            )
-        if page:
-            yield _batch(page, dims)
-        if offset is None or not page:
-            return
+    for page in store.scroll_records(batch):
+        yield _batch(page, dims)
 
 
-def _dims(store: Any) -> int:
-    from ictrag.index.store_edge import EdgeStore
-
-    if isinstance(store, EdgeStore):
-        if store._dims is None:
-            raise MigrateError(f"no index at {store.path}: nothing to copy")
-        return store._dims
-    if not store._ready():
-        raise MigrateError(f"collection {store.collection!r} does not exist at {store.where}")
-    info = store._call("get_collection", store.client.get_collection, store.collection)
-    return int(info.config.params.vectors[DENSE].size)
+def _dims(store: Store) -> int:
+    dims = store.dims()
+    if dims is None:
+        where = getattr(store, "path", None) or getattr(store, "where", "")
+        raise MigrateError(f"no index at {where}: nothing to copy")
+    return dims
 
 
-def copy_points(source: Any, target: Any, batch: int = SCROLL_PAGE) -> tuple[int, float]:
+def copy_points(source: Store, target: Store, batch: int = SCROLL_PAGE) -> tuple[int, float]:
     """Copy all points; the target is created (with payload indexes) if it does not exist.
     Refuses a target that already holds points of documents the source does not have."""
     started = time.perf_counter()

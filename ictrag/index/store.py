@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -89,6 +90,12 @@ class Store(Protocol):
 
     def get_chunks(self, doc_id: str) -> list[Chunk]:
         """A document's chunks in reading order (by seq)."""
+
+    def dims(self) -> int | None:
+        """Size of the dense vectors; None before the first write."""
+
+    def scroll_records(self, batch: int = SCROLL_PAGE) -> Iterator[list[Any]]:
+        """Every point with payload and vectors (engine records), a page at a time."""
 
     def close(self) -> None: ...
 

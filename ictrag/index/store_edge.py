@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,23 @@ class EdgeStore:
             records.extend(page)
             if offset is None or not page:
                 return records
+
+    def dims(self) -> int | None:
+        """Size of the dense vectors; None when the index does not exist yet."""
+        return self._dims
+
+    def scroll_records(self, batch: int = SCROLL_PAGE) -> Iterator[list[qe.Record]]:
+        """Every point with its payload and vectors, a page at a time (for copies)."""
+        offset = None
+        while self._shard is not None:
+            request = qe.ScrollRequest(
+                offset=offset, limit=batch, with_payload=True, with_vector=True
+            )
+            page, offset = self._call("scroll", self.shard.scroll, request)
+            if page:
+                yield page
+            if offset is None or not page:
+                return
 
     def point_ids(self, doc_id: str) -> set[str]:
         if self._shard is None:

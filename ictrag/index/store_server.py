@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -201,6 +202,33 @@ class ServerStore:
             records.extend(page)
             if offset is None or not page:
                 return records
+
+    def dims(self) -> int | None:
+        """Size of the dense vectors; None when the collection does not exist yet."""
+        if self._dims is None and self._ready():
+            info = self._call("get_collection", self.client.get_collection, self.collection)
+            vectors = info.config.params.vectors
+            if isinstance(vectors, dict) and DENSE in vectors:
+                self._dims = int(vectors[DENSE].size)
+        return self._dims
+
+    def scroll_records(self, batch: int = SCROLL_PAGE) -> Iterator[list[models.Record]]:
+        """Every point with its payload and vectors, a page at a time (for copies)."""
+        offset = None
+        while self._ready():
+            page, offset = self._call(
+                "scroll",
+                self.client.scroll,
+                self.collection,
+                limit=batch,
+                offset=offset,
+                with_payload=True,
+                with_vectors=True,
+            )
+            if page:
+                yield page
+            if offset is None or not page:
+                return
 
     def point_ids(self, doc_id: str) -> set[str]:
         if not self._ready():

@@ -62,7 +62,7 @@ def measure_stages(files: list[Path], workdir: Path) -> dict:
         seconds["figure_text"] += time.perf_counter() - started
         started = time.perf_counter()
         if captioner is not None and document.figures:
-            caption_figures(document.figures, captioner, cache)
+            caption_figures(document.figures, captioner, cache, ocr_cache=workdir / "stages" / "cache")
         seconds["caption"] += time.perf_counter() - started
         prepared = _Prepared(str(path), sha256_file(path), document, None, 0.0)
         started = time.perf_counter()
