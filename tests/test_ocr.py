@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pymupdf
 import pytest
 
@@ -116,3 +118,27 @@ def test_group_lines_keeps_rows_left_to_right_and_joins_stacked_lines():
 )
 def test_guess_type_from_the_caption(label, expected):
     assert guess_type(label) is expected
+
+
+def test_single_letter_labels_of_a_small_diagram_are_read(tmp_path):
+    # A 416x126 Mermaid render ("A" -- "B"): without padding, the detector blew it up 5.8x
+    # and found only one of the two letters.
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_path = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    font = ImageFont.truetype(font_path, 28) if Path(font_path).exists() else None
+    if font is None:
+        pytest.skip("fonts-dejavu-core is not installed")
+    image = Image.new("RGB", (416, 126), "white")
+    draw = ImageDraw.Draw(image)
+    for x0, letter in ((16, "A"), (258, "B")):
+        draw.rectangle((x0, 16, x0 + 142, 108), fill="#ececff", outline="#9370db", width=2)
+        draw.text((x0 + 60, 46), letter, fill="#333333", font=font)
+    draw.line((158, 62, 258, 62), fill="#333333", width=2)
+    path = tmp_path / "ab.png"
+    image.save(path)
+    lines = ocr.run_ocr(path)
+    assert sorted(line.text for line in lines) == ["A", "B"]
+    a = next(line for line in lines if line.text == "A")
+    assert 60 <= (a.bbox[0] + a.bbox[2]) / 2 <= 110  # boxes in the original image's pixels
+    assert 40 <= (a.bbox[1] + a.bbox[3]) / 2 <= 90

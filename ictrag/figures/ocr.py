@@ -16,6 +16,9 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from ictrag.figures.base import FigureInput
 from ictrag.model import BBox, FigureType, LogicalText, sha256_file
 
@@ -36,7 +39,7 @@ ENGINE_PARAMS: dict = {
     "EngineConfig.onnxruntime.intra_op_num_threads": int(os.environ.get("ICTRAG_OCR_THREADS", "1")),
     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -100,14 +103,37 @@ def _write_cache(cache_dir: Path | None, digest: str, lines: list[OcrLine]) -> N
     os.replace(temp, path)
 
 
+# The detector scales an image's short side up to 736 px; a 126-px-high diagram becomes 5.8x
+# larger and its single-letter labels are no longer found. Padding the short side to this
+# many pixels of background first caps the upscale near 2.5x without touching larger images.
+MIN_SIDE = 300
+
+
+def _padded(image_path: str | Path) -> tuple[np.ndarray | str, int, int]:
+    """The image to OCR, and the (x, y) offset its content got from padding."""
+    image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
+    if image is None:
+        return str(image_path), 0, 0  # let the OCR engine report what it can
+    h, w = image.shape[:2]
+    if min(h, w) >= MIN_SIDE:
+        return image, 0, 0
+    pad_y, pad_x = max(0, MIN_SIDE - h) // 2, max(0, MIN_SIDE - w) // 2
+    border = np.median(np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]), axis=0)
+    padded = cv2.copyMakeBorder(
+        image, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=[float(v) for v in border]
+    )
+    return padded, pad_x, pad_y
+
+
 def run_ocr(image_path: str | Path) -> list[OcrLine]:
-    """OCR without any cache."""
-    result = _get_engine()(str(image_path))
+    """OCR without any cache. Boxes are in the original image's pixels."""
+    image, dx, dy = _padded(image_path)
+    result = _get_engine()(image)
     if result.boxes is None or result.txts is None:
         return []
     lines = []
     for box, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
-        xs, ys = [float(p[0]) for p in box], [float(p[1]) for p in box]
+        xs, ys = [float(p[0]) - dx for p in box], [float(p[1]) - dy for p in box]
         text = str(text).strip()
         if text:
             lines.append(
