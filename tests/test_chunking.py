@@ -117,10 +117,12 @@ def test_figure_chunk_keeps_the_figure_text_the_logical_text_left_out():
     figure = Figure(
         id="f" * 64,
         label="Figure 2-1 Campus",
-        inner_text="Router AR-100\nSwitch SW-A\nGE0/0/1\nManagement VLAN 99 only",
+        inner_text="Router AR-100\nSwitch SW-A\nGE0/0/1\nManagement VLAN 99 only\nSwitch Router",
         logical=logical,
     )
     text = figure_text(figure)
     assert text.count("Management VLAN 99 only") == 1
     assert "Text in figure: Management VLAN 99 only" in text
     assert text.count("GE0/0/1") == 1  # covered lines are not repeated
+    # both words are in the logical text, but not this phrase (a label the parser split)
+    assert "| Switch Router" in text

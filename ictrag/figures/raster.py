@@ -62,7 +62,7 @@ def recover_raster(image_path: str, ocr: bool = True, ocr_cache: str | None = No
         graph.kind = "other"
         graph.edges = []
         loose = [texts[j] for j in free]
-        for k, text in enumerate(_group_lines(loose) if loose else []):
+        for k, text in enumerate(_group_lines(loose)):
             graph.add_node(f"t{k + 1}", text, "text")
         confidence = 0.25 if len(boxes) >= 2 else 0.1
         return Recovery(
@@ -99,8 +99,12 @@ def _lifelines(ink: np.ndarray, boxes: list[_Box], th: float) -> list[tuple[int,
         top = box.box[3] + 2
         if top > 0.5 * h:
             continue
-        column = ink[top:, max(0, x - 2) : x + 3].max(axis=1)
-        run = int((column > 0).sum())
+        column = ink[top:, max(0, x - 2) : x + 3].max(axis=1) > 0
+        for other in boxes:  # a note or an activation drawn over the lifeline hides it
+            ox0, oy0, ox1, oy1 = other.box
+            if other is not box and ox0 <= x <= ox1 and oy1 > top:
+                column[max(0, oy0 - top) : oy1 - top] = True
+        run = int(column.sum())
         if run >= 0.45 * (h - top) and run > 6 * th:
             found.append((x, i))
     found.sort()
@@ -280,6 +284,9 @@ def _edges(ink, boxes: list[_Box], texts, free: list[int], graph: DiagramGraph) 
         cv2.rectangle(rest, (x0 - pad - 2, y0 - pad - 2), (x1 + pad + 2, y1 + pad + 2), 0, -1)
     for _, (x0, y0, x1, y1) in texts:
         cv2.rectangle(rest, (x0 - 2, y0 - 2), (x1 + 2, y1 + 2), 0, -1)
+    # Dotted and dashed connectors are rows of separate marks: close the gaps between them.
+    gap = max(3, int(0.35 * th)) | 1
+    rest = cv2.morphologyEx(rest, cv2.MORPH_CLOSE, np.ones((gap, gap), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
     parent = list(range(count))
 
@@ -336,17 +343,9 @@ def _ink_near(mask: np.ndarray, point, th: float) -> int:
 
 
 def _group_lines(texts) -> list[str]:
-    """OCR lines grouped by proximity into blocks of text, in reading order."""
-    th = _text_height(texts)
-    order = sorted(range(len(texts)), key=lambda i: (texts[i][1][1], texts[i][1][0]))
-    groups: list[list[int]] = []
-    for i in order:
-        box = texts[i][1]
-        for group in groups:
-            last = texts[group[-1]][1]
-            if 0 <= box[1] - last[3] < 0.8 * th and min(box[2], last[2]) > max(box[0], last[0]):
-                group.append(i)
-                break
-        else:
-            groups.append([i])
-    return [" ".join(texts[i][0] for i in group) for group in groups]
+    """OCR lines grouped into blocks of text in reading order, as the figure's own text is
+    (ocr.group_lines), so a two-line label reads the same in both."""
+    from ictrag.figures.ocr import OcrLine, group_lines
+
+    lines = [OcrLine(text, tuple(float(v) for v in box), 1.0) for text, box in texts]
+    return [" ".join(line.text for line in block) for block in group_lines(lines)]

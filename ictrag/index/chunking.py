@@ -144,16 +144,16 @@ _WORD = re.compile(r"\w[\w./:-]*", re.UNICODE)
 
 
 def uncovered_lines(inner_text: str, covered: str) -> list[str]:
-    """Lines of a figure's own text with a word the logical text does not contain. A
-    structural parse keeps what it could place in the graph; the rest (legends, notes, the
-    labels it could not attach) is still what someone may search for."""
-    known = {w.lower() for w in _WORD.findall(covered)}
+    """Lines of a figure's own text that the logical text does not contain as a phrase. A
+    structural parse keeps what it could place in the graph; the rest (legends, notes,
+    labels it split or could not attach) is still what someone may search for."""
+    known = " " + " ".join(_WORD.findall(covered.lower())) + " "
     seen: set[str] = set()
     lines = []
     for line in inner_text.splitlines():
         line = line.strip()
-        words = {w.lower() for w in _WORD.findall(line)}
-        if words and not words <= known and line not in seen:
+        phrase = " ".join(_WORD.findall(line.lower()))
+        if phrase and f" {phrase} " not in known and line not in seen:
             seen.add(line)
             lines.append(line)
     return lines
