@@ -276,3 +276,44 @@ def test_unlabelled_shapes_and_stray_loops_stay_out_of_the_logical_text():
     assert not any(r.source == r.target == "(unlabelled shape)" for r in logical.relations)
     assert "Campus contains Router AR-100" in lines
     assert "3 elements" in logical.summary and "'n3'" not in logical.summary
+
+
+def test_raster_sequence_with_a_note_over_the_lifelines(tmp_path):
+    image = Image.new("RGB", (970, 520), "white")
+    draw = ImageDraw.Draw(image)
+    font = _font(30)
+    for x in (250, 718):
+        draw.line([(x, 150), (x, 372)], fill="#9370db", width=3)  # lifeline
+    for x0, name in ((100, "Alice"), (568, "John")):
+        for y0 in (20, 372):  # participant box, mirrored at the bottom
+            draw.rectangle((x0, y0, x0 + 300, y0 + 130), fill="#ececff", outline="#9370db", width=2)
+            w = draw.textlength(name, font=font)
+            draw.text((x0 + 150 - w / 2, y0 + 48), name, fill="black", font=font)
+    draw.line([(252, 238), (700, 238)], fill="#333333", width=3)
+    draw.polygon([(716, 238), (698, 229), (698, 247)], fill="#333333")
+    draw.text((305, 192), "Hello John, how are you?", fill="#333333", font=font)
+    draw.rectangle((200, 258, 768, 332), fill="#fff5ad", outline="#aaaa33", width=2)  # note
+    draw.text((345, 278), "A typical interaction", fill="black", font=font)
+    path = tmp_path / "seq.png"
+    image.save(path)
+    [logical] = StructuralCaptioner().describe([FigureInput(str(path))])
+    assert logical.figure_type == FigureType.sequence
+    messages = [(r.source, r.target, r.label) for r in logical.relations if r.kind == "message"]
+    assert messages == [("Alice", "John", "Hello John, how are you?")]
+
+
+def test_raster_dotted_connector_is_one_edge(tmp_path):
+    image = Image.new("RGB", (416, 126), "white")
+    draw = ImageDraw.Draw(image)
+    font = _font(28)
+    for x0, letter in ((16, "A"), (258, "B")):
+        draw.rectangle((x0, 16, x0 + 142, 108), fill="#ececff", outline="#9370db", width=2)
+        draw.text((x0 + 60, 46), letter, fill="#333333", font=font)
+    for x in range(159, 244, 8):  # a dotted line of separate marks, as Mermaid draws it
+        draw.line([(x, 62), (x + 3, 62)], fill="#333333", width=2)
+    draw.polygon([(257, 62), (243, 55), (243, 69)], fill="#333333")
+    path = tmp_path / "dotted.png"
+    image.save(path)
+    [logical] = StructuralCaptioner().describe([FigureInput(str(path))])
+    edges = [(r.source, r.target) for r in logical.relations if r.kind == "edge"]
+    assert edges == [("A", "B")]

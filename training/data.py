@@ -44,6 +44,9 @@ def format_answer(logical: LogicalText) -> str:
     lines += [f"- {component}" for component in logical.components]
     lines.append("RELATIONS:")
     for relation in logical.relations:
+        if relation.kind == "contains":
+            lines.append(f"- {relation.source} contains {relation.target}")
+            continue
         arrow = "->" if relation.directed else "--"
         label = f" : {relation.label}" if relation.label else ""
         lines.append(f"- {relation.source} {arrow} {relation.target}{label}")

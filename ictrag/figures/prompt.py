@@ -32,7 +32,7 @@ __all__ = [
     "validate_mermaid",
 ]
 
-PROMPT_VERSION = "fig-v1"
+PROMPT_VERSION = "fig-v2"
 
 TYPES = [t.value for t in FigureType]
 MAX_CONTEXT_CHARS = 1200
@@ -52,6 +52,7 @@ COMPONENTS:
 - <one component (node, device, entity, field) per line, named as in the figure>
 RELATIONS:
 - <source> -> <target> : <label of the edge, message or step>
+- <group> contains <member>   (for a container, zone or subgraph)
 MERMAID:
 ```mermaid
 <a Mermaid diagram of the figure (flowchart, sequenceDiagram or stateDiagram-v2)>
@@ -105,6 +106,7 @@ _SECTION = re.compile(
     re.IGNORECASE,
 )
 _FENCE = re.compile(r"```[ \t]*(\w[\w-]*)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_FIELD_SPAN = re.compile(r"^bits \d+-\d+$")
 _CONTAINS = re.compile(r"^(.+?)\s+contains\s+(.+)$")
 _ARROW = re.compile(r"\s*(<->|<-->|-->>|->>|-->|->|=>|→|⟶|---|--)\s*")
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
@@ -310,6 +312,8 @@ def _relation(raw: Any, kind: str) -> Relation | None:
     if not source or not target:
         return None
     directed = arrow not in ("--", "---")
+    if _FIELD_SPAN.match(target):  # "TPID -- bits 0-15 [16 bits]": a packet field
+        kind, directed = "field", False
     return Relation(source=source, target=target, label=label.strip(), kind=kind, directed=directed)
 
 
