@@ -159,8 +159,6 @@ CORPUS_QUERIES = [
 @pytest.mark.slow
 @pytest.mark.corpus
 def test_ray_engine_over_the_manuals_corpus_matches_the_local_engine(local_ray, corpus, tmp_path):
-    if os.environ.get("ICTRAG_SLOW") != "1":
-        pytest.skip("set ICTRAG_SLOW=1 to run (minutes)")
     local = KnowledgeBase(tmp_path / "local")
     on_ray = KnowledgeBase(tmp_path / "ray")
     assert local.ingest([corpus / "manuals"]).ok
