@@ -134,6 +134,10 @@ class Figure(BaseModel):
         the source had vectors. Not serialised: it lives only between load and caption."""
         return self._vector
 
+    def drop_vector(self) -> None:
+        """Free the drawing once captioned (it is large and nothing after captioning reads it)."""
+        self._vector = None
+
 
 Element = Annotated[TextBlock | Figure, Field(discriminator="type")]
 

@@ -143,6 +143,9 @@ def prepare(
         document = load(path, Path(index_dir) / "figures", settings.load)
         captioner = _captioner_for(settings) if caption else None
         describe_document(document, captioner, Path(index_dir) / "cache", ocr=settings.caption.ocr)
+        if caption:  # the drawings are 80 % of what goes back to the parent and it needs none
+            for figure in document.figures:
+                figure.drop_vector()
         return _Prepared(path, sha256, document, None, time.perf_counter() - started)
     except LoadError as error:
         return _Prepared(path, sha256, None, str(error), time.perf_counter() - started)
@@ -151,11 +154,19 @@ def prepare(
         return _Prepared(path, sha256, None, f"{type(error).__name__}: {message}", 0.0)
 
 
-def _size(path: str) -> int:
+def _expected_cost(path: str) -> float:
+    """Rough seconds of loader work, to start the longest jobs first. A PDF's raster images
+    dominate (OCR, ~1 s each); its pages cost little. Other files: by size."""
     try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
+        if path.lower().endswith(".pdf"):
+            import pymupdf
+
+            with pymupdf.open(path) as pdf:
+                images = {image[0] for page in pdf for image in page.get_images()}
+                return 0.05 * pdf.page_count + len(images)
+        return os.path.getsize(path) / 1e6
+    except Exception:  # an unreadable file fails later, with its own error line
+        return 0.0
 
 
 def _worker_init() -> None:
@@ -173,8 +184,8 @@ def _prepare_all(
     context = multiprocessing.get_context("spawn")  # torch in the parent is not fork-safe
     workers = min(settings.workers, len(jobs))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init) as pool:
-        # Largest files first: a big manual started last would leave one core idle at the end.
-        queue = sorted(jobs, key=lambda job: -_size(job[0]))
+        # Longest jobs first: a figure-heavy manual started last would leave a core idle.
+        queue = sorted(jobs, key=lambda job: -_expected_cost(job[0]))
         running: set[Future] = set()
         # Bounded in-flight work keeps memory flat on large corpora.
         while queue or running:

@@ -335,29 +335,74 @@ def _leaves(stroke: Stroke, node: _Node, tol: float) -> bool:
     return max(box_distance(node.box, p) for p in stroke.points) > tol
 
 
+_JOIN = 1.5
+"""Stroke ends closer than this (points) continue each other."""
+
+
 def _chain(strokes: list[Stroke], nodes: dict[str, _Node], tol: float) -> list[Stroke]:
-    """Join strokes that continue each other away from any node (polylines drawn in pieces)."""
+    """Join strokes that continue each other away from any node (polylines drawn in pieces).
+
+    Pairs are merged in the order a restart-from-the-top scan would take them (the lowest
+    index first, then its lowest partner), but partners are looked up in a grid of stroke
+    ends instead of by comparing every pair: slides with hundreds of strokes took seconds."""
     strokes = list(strokes)
-    joined = True
-    while joined:
-        joined = False
-        for i, a in enumerate(strokes):
-            for j in range(i + 1, len(strokes)):
-                b = strokes[j]
-                if a.dashed != b.dashed:
-                    continue
-                pair = _touching(a, b)
-                if pair is None or _snap(pair[2], nodes, 1.0) is not None:
-                    continue
-                first, second, _ = pair
-                merged = Stroke(first + second[1:], a.dashed, max(a.width, b.width), a.color)
-                strokes[i] = merged
-                strokes.pop(j)
-                joined = True
-                break
-            if joined:
-                break
-    return strokes
+    alive = [True] * len(strokes)
+    grid: dict[tuple[int, int], set[int]] = {}
+
+    def cells(point):
+        return (int(point[0] // _JOIN), int(point[1] // _JOIN))
+
+    def index(i: int, add: bool) -> None:
+        for point in (strokes[i].points[0], strokes[i].points[-1]):
+            bucket = grid.setdefault(cells(point), set())
+            bucket.add(i) if add else bucket.discard(i)
+
+    def partners(i: int) -> list[int]:
+        found: set[int] = set()
+        for point in (strokes[i].points[0], strokes[i].points[-1]):
+            cx, cy = cells(point)
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    found |= grid.get((cx + dx, cy + dy), set())
+        found.discard(i)
+        return sorted(j for j in found if alive[j] and strokes[j].dashed == strokes[i].dashed)
+
+    def joinable(a: int, b: int):
+        pair = _touching(strokes[a], strokes[b])
+        if pair is None or _snap(pair[2], nodes, 1.0) is not None:
+            return None
+        return pair
+
+    for i in range(len(strokes)):
+        index(i, True)
+    i = 0
+    while i < len(strokes):
+        if not alive[i]:
+            i += 1
+            continue
+        merged = False
+        for j in partners(i):
+            a, b = (j, i) if j < i else (i, j)
+            pair = joinable(a, b)
+            if pair is None:
+                continue
+            first, second, _ = pair
+            index(a, False)
+            index(b, False)
+            strokes[a] = Stroke(
+                first + second[1:],
+                strokes[a].dashed,
+                max(strokes[a].width, strokes[b].width),
+                strokes[a].color,
+            )
+            alive[b] = False
+            index(a, True)
+            i = a  # the merged stroke may now continue into another one
+            merged = True
+            break
+        if not merged:
+            i += 1
+    return [stroke for stroke, keep in zip(strokes, alive, strict=True) if keep]
 
 
 def _touching(a: Stroke, b: Stroke):

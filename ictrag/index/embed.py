@@ -138,13 +138,16 @@ class DenseEmbedder:
             return nullcontext()
         return torch.autocast(device.split(":")[0], dtype=torch.bfloat16)
 
+    def _default_batch(self) -> int:
+        return 128 if str(self.model.device).startswith("cuda") else 16
+
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._precision():
             vectors = self.model.encode(
                 texts,
-                batch_size=self.settings.batch_size,
+                batch_size=self.settings.batch_size or self._default_batch(),
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,

@@ -5,6 +5,8 @@
 Baseline: pymupdf4llm `to_markdown(page_chunks=True, use_ocr=False)`, 800-character chunks,
 the same embedder, qdrant-client local mode. ictrag: the full ingest with figures on
 (vector + raster figures found, rendered, OCRed once per image hash).
+Both ingests are timed with the embedding model already loaded in the process (its load,
+torch import included, is reported as model_load_seconds).
 Measures pages/s for both, query latency p50/p95 over 100 queries (model loaded before),
 re-ingest time of the unchanged corpus, and chunks longer than the embedder's window.
 """
@@ -81,6 +83,11 @@ def run_ictrag(pdfs: list[Path], workdir: Path, workers: int) -> dict:
     from ictrag import KnowledgeBase
 
     kb = KnowledgeBase(workdir / "ictrag", workers=workers)
+    # Both systems are timed with the embedding model already loaded, as the baseline always
+    # was; the load is reported on its own.
+    started = time.perf_counter()
+    kb.embedder.encode(["warm up"])
+    model_load = time.perf_counter() - started
     started = time.perf_counter()
     report = kb.ingest(pdfs)
     first = time.perf_counter() - started
@@ -108,6 +115,7 @@ def run_ictrag(pdfs: list[Path], workdir: Path, workers: int) -> dict:
     figures = sum(len(docs.get(d["doc_id"]).figures) for d in kb.documents())
     return {
         "seconds": first, "reingest_seconds": second, "totals": report.totals(),
+        "model_load_seconds": model_load,
         "query_p50_ms": statistics.median(latencies), "query_p95_ms": latencies[94],
         "chunks": len(chunks), "max_chunk_tokens": max(counts), "figures": figures,
     }
