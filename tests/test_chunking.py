@@ -72,18 +72,25 @@ def test_figures_become_their_own_chunks_in_reading_order(count):
         relations=[Relation(source="R1", target="SW1", label="GE0/0/1", directed=False)],
     )
     figure = Figure(id="f" * 64, page=2, label="Figure 3-1 Campus network", image_path="/x.png",
-                    logical=logical, heading_path=["3 Topology"])  # fmt: skip
+                    logical=logical, heading_path=["3 Topology"], inner_text="R1\nSW1\nSW2 uplink",
+                    context="The campus has one router.")  # fmt: skip
     blocks = [
         TextBlock(text="Before the figure.", heading_path=["3 Topology"], page=2),
         figure,
         TextBlock(text="After the figure.", heading_path=["3 Topology"], page=2),
     ]
     chunks = chunk_document(_doc(blocks), count, WINDOW)
-    assert [c.kind for c in chunks] == ["text", "figure", "text"]
-    fig = chunks[1]
-    assert fig.figure_id == "f" * 64 and fig.figure_type == "topology"
-    assert fig.figure_label == "Figure 3-1 Campus network"
-    assert "R1 -- SW1 [GE0/0/1]" in fig.text
+    # a figure with structure: one chunk of its own words, one of its meaning
+    assert [c.kind for c in chunks] == ["text", "figure", "figure", "text"]
+    words, meaning = chunks[1], chunks[2]
+    for fig in (words, meaning):
+        assert fig.figure_id == "f" * 64 and fig.figure_type == "topology"
+        assert fig.figure_label == "Figure 3-1 Campus network"
+        assert "Figure 3-1 Campus network" in fig.text
+    assert "SW2 uplink" in words.text and "The campus has one router." in words.text
+    assert "R1 -- SW1 [GE0/0/1]" in meaning.text and "SW2 uplink" not in meaning.text
+    unstructured = figure.model_copy(update={"logical": logical.model_copy(update={"relations": []})})
+    assert [c.kind for c in chunk_document(_doc([unstructured]), count, WINDOW)] == ["figure"]
 
 
 def test_a_figure_with_no_text_yields_no_chunk(count):

@@ -115,6 +115,21 @@ def _join(prefix: str, pieces: list[_Piece]) -> tuple[str, list[int]]:
     return prefix + "\n".join(piece.text for piece in pieces), pages
 
 
+def figure_texts(figure: Figure) -> list[str]:
+    """A figure with recovered structure is two chunks: its own words (label, the text in
+    it, context) and what it means (label, logical text). A wrong parse then never hides
+    the words, and a right one states the answer in one line."""
+    logical = figure.logical
+    if logical is None or not logical.relations:
+        return [figure_text(figure)]
+    label = [figure.label] if figure.label else []
+    words = [*label, figure.inner_text]
+    if figure.context:
+        words.append(f"Context: {figure.context}")
+    meaning = [*label, _embedded_form(logical)]
+    return ["\n".join(p for p in words if p.strip()), "\n".join(p for p in meaning if p.strip())]
+
+
 def figure_text(figure: Figure) -> str:
     """What a figure chunk says: its label, its logical text, the figure's own text that the
     logical text left out, and its context."""
@@ -215,21 +230,21 @@ def chunk_document(document: Document, count_tokens: TokenCounter, max_tokens: i
             pending.append(element)
             continue
         flush()
-        text = figure_text(element)
-        if not text.strip():
-            continue
         logical = element.logical
-        add(
-            "figure",
-            _heading_prefix(element.heading_path) + text,
-            [element.page],
-            list(element.heading_path),
-            figure_id=element.id,
-            figure_type=logical.figure_type.value if logical else None,
-            figure_label=element.label or None,
-            image_path=element.image_path,
-            mermaid=logical.mermaid if logical else None,
-            bbox=element.bbox,
-        )
+        for text in figure_texts(element):
+            if not text.strip():
+                continue
+            add(
+                "figure",
+                _heading_prefix(element.heading_path) + text,
+                [element.page],
+                list(element.heading_path),
+                figure_id=element.id,
+                figure_type=logical.figure_type.value if logical else None,
+                figure_label=element.label or None,
+                image_path=element.image_path,
+                mermaid=logical.mermaid if logical else None,
+                bbox=element.bbox,
+            )
     flush()
     return chunks
