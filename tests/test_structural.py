@@ -140,32 +140,8 @@ def _font(size: int) -> ImageFont.ImageFont:
 
 
 def test_raster_flowchart_boxes_and_edges(tmp_path):
-    image = Image.new("RGB", (700, 520), "white")
-    draw = ImageDraw.Draw(image)
-    font = _font(22)
-    boxes = {
-        "Start": (270, 30, 430, 90),
-        "Check link": (250, 200, 450, 260),
-        "Send Hello": (60, 400, 260, 460),
-        "Raise alarm": (440, 400, 640, 460),
-    }
-    for text, box in boxes.items():
-        draw.rectangle(box, outline="black", width=3)
-        w = draw.textlength(text, font=font)
-        draw.text(((box[0] + box[2]) / 2 - w / 2, box[1] + 16), text, fill="black", font=font)
-
-    def arrow(a, b):
-        draw.line([a, b], fill="black", width=3)
-        angle = math.atan2(b[1] - a[1], b[0] - a[0])
-        left = (b[0] - 18 * math.cos(angle - 0.4), b[1] - 18 * math.sin(angle - 0.4))
-        right = (b[0] - 18 * math.cos(angle + 0.4), b[1] - 18 * math.sin(angle + 0.4))
-        draw.polygon([b, left, right], fill="black")
-
-    arrow((350, 90), (350, 198))
-    arrow((300, 260), (160, 398))
-    arrow((400, 260), (540, 398))
     path = tmp_path / "flow.png"
-    image.save(path)
+    boxes = _draw_flowchart(path)
     [logical] = StructuralCaptioner().describe([FigureInput(str(path))])
     _assert_flowchart(logical, boxes)
 

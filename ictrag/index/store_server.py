@@ -185,8 +185,13 @@ class ServerStore:
 
     # -- reads -----------------------------------------------------------------------------
 
-    def _scroll(self, flt: models.Filter | None, with_payload: bool) -> list[models.Record]:
-        records: list[models.Record] = []
+    def _pages(
+        self,
+        flt: models.Filter | None,
+        with_payload: bool,
+        with_vectors: bool = False,
+        batch: int = SCROLL_PAGE,
+    ) -> Iterator[list[models.Record]]:
         offset = None
         while True:
             page, offset = self._call(
@@ -194,14 +199,18 @@ class ServerStore:
                 self.client.scroll,
                 self.collection,
                 scroll_filter=flt,
-                limit=SCROLL_PAGE,
+                limit=batch,
                 offset=offset,
                 with_payload=with_payload,
-                with_vectors=False,
+                with_vectors=with_vectors,
             )
-            records.extend(page)
+            if page:
+                yield page
             if offset is None or not page:
-                return records
+                return
+
+    def _scroll(self, flt: models.Filter | None, with_payload: bool) -> list[models.Record]:
+        return [record for page in self._pages(flt, with_payload) for record in page]
 
     def dims(self) -> int | None:
         """Size of the dense vectors; None when the collection does not exist yet."""
@@ -214,21 +223,8 @@ class ServerStore:
 
     def scroll_records(self, batch: int = SCROLL_PAGE) -> Iterator[list[models.Record]]:
         """Every point with its payload and vectors, a page at a time (for copies)."""
-        offset = None
-        while self._ready():
-            page, offset = self._call(
-                "scroll",
-                self.client.scroll,
-                self.collection,
-                limit=batch,
-                offset=offset,
-                with_payload=True,
-                with_vectors=True,
-            )
-            if page:
-                yield page
-            if offset is None or not page:
-                return
+        if self._ready():
+            yield from self._pages(None, True, with_vectors=True, batch=batch)
 
     def point_ids(self, doc_id: str) -> set[str]:
         if not self._ready():
