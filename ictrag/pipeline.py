@@ -143,9 +143,6 @@ def prepare(
         document = load(path, Path(index_dir) / "figures", settings.load)
         captioner = _captioner_for(settings) if caption else None
         describe_document(document, captioner, Path(index_dir) / "cache", ocr=settings.caption.ocr)
-        if caption:  # the drawings are 80 % of what goes back to the parent and it needs none
-            for figure in document.figures:
-                figure.drop_vector()
         return _Prepared(path, sha256, document, None, time.perf_counter() - started)
     except LoadError as error:
         return _Prepared(path, sha256, None, str(error), time.perf_counter() - started)

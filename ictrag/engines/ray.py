@@ -132,10 +132,13 @@ class _Writer:
         from ictrag.index.store import open_store
 
         self.store = open_store(settings, Path(index_dir))
+        self.ensured = False
 
     def upsert(self, encoded: Encoded, dim: int) -> float:
         started = time.perf_counter()
-        self.store.ensure(dim)
+        if not self.ensured:  # ensure() asks the server for the collection's schema
+            self.store.ensure(dim)
+            self.ensured = True
         self.store.upsert(encoded.chunks, encoded.dense, encoded.sparse)
         return time.perf_counter() - started
 

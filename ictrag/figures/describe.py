@@ -71,6 +71,10 @@ def caption_figures(
         for (figure, key), logical in zip(batch, results, strict=True):
             figure.logical = logical
             cache.put(key, logical)
+    # Nothing after captioning reads the drawings, and they are most of what a captioned
+    # document weighs when it crosses to the process (or Ray actor) that embeds it.
+    for figure in figures:
+        figure.drop_vector()
     return len(todo)
 
 

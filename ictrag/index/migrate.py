@@ -36,6 +36,7 @@ from ictrag.index.store import (
     Store,
     StoreError,
     payload_chunk,
+    server_store,
 )
 from ictrag.manifest import Manifest, ManifestEntry
 from ictrag.model import Chunk
@@ -137,23 +138,6 @@ def rebuild_manifest(index_dir: Path, store: Any) -> bool:
     return True
 
 
-def _server(url: str | None, path: str | None, collection: str, settings: Any) -> Any:
-    import os
-
-    from ictrag.index.store_server import ServerStore
-
-    conf = settings.store
-    return ServerStore(
-        url=url,
-        path=path,
-        collection=collection,
-        api_key=os.environ.get(conf.api_key_env) or None,
-        shard_number=conf.shard_number,
-        replication_factor=conf.replication_factor,
-        write_consistency_factor=conf.write_consistency_factor,
-    )
-
-
 def migrate(
     index_dir: Path,
     settings: Any,
@@ -172,7 +156,7 @@ def migrate(
         raise MigrateError(f"no Edge index at {index_dir}")
     try:
         edge = EdgeStore(edge_path)
-        server = _server(url, path, collection, settings)
+        server = server_store(settings, url=url, path=path, collection=collection)
     except StoreError as error:
         raise MigrateError(str(error)) from error
     where = f"{url or path} collection {collection}"

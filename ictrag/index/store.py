@@ -162,18 +162,30 @@ def hits_from(points: list[tuple[float, dict[str, Any]]]) -> list[Hit]:
 
 def open_store(settings: Settings, index_dir: Path) -> Store:
     """A Qdrant server when `store.qdrant_url` is set, else Qdrant Edge in index_dir/qdrant."""
-    conf = settings.store
-    if conf.qdrant_url:
-        from ictrag.index.store_server import ServerStore
-
-        return ServerStore(
-            url=conf.qdrant_url,
-            collection=conf.collection,
-            api_key=os.environ.get(conf.api_key_env) or None,
-            shard_number=conf.shard_number,
-            replication_factor=conf.replication_factor,
-            write_consistency_factor=conf.write_consistency_factor,
-        )
+    if settings.store.qdrant_url:
+        return server_store(settings)
     from ictrag.index.store_edge import EdgeStore
 
     return EdgeStore(Path(index_dir) / "qdrant")
+
+
+def server_store(
+    settings: Settings,
+    url: str | None = None,
+    path: str | None = None,
+    collection: str | None = None,
+) -> Store:
+    """A ServerStore with the configured collection, sharding and API key: at `url`, or in
+    qdrant-client local mode at `path`, or at `store.qdrant_url` when neither is given."""
+    from ictrag.index.store_server import ServerStore
+
+    conf = settings.store
+    return ServerStore(
+        url=url if (url or path) else conf.qdrant_url,
+        path=path,
+        collection=collection or conf.collection,
+        api_key=os.environ.get(conf.api_key_env) or None,
+        shard_number=conf.shard_number,
+        replication_factor=conf.replication_factor,
+        write_consistency_factor=conf.write_consistency_factor,
+    )
