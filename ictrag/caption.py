@@ -14,8 +14,8 @@ import pymupdf
 from ictrag.config import Settings
 from ictrag.figures.describe import describe_document
 from ictrag.figures.registry import make_captioner
-from ictrag.figures.vector_extract import region_content
 from ictrag.load import LoadError, load
+from ictrag.load.drawings import region_content
 from ictrag.load.pdf_figures import render
 from ictrag.model import Document, Figure, sha256_file
 

@@ -13,7 +13,7 @@ from ictrag.figures.base import FigureInput
 from ictrag.figures.cache import CaptionCache
 from ictrag.figures.describe import caption_figures
 from ictrag.figures.registry import make_captioner
-from ictrag.figures.vector_extract import region_content
+from ictrag.load.drawings import region_content
 from ictrag.model import Figure
 from tests.test_remote import ChatServer
 

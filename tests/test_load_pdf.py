@@ -9,7 +9,7 @@ import pymupdf
 import pytest
 
 from ictrag.config import LoadSettings
-from ictrag.figures.base import VectorContent
+from ictrag.load.drawings import VectorContent
 from ictrag.load.errors import LoadError
 from ictrag.load.pdf import load_pdf
 from ictrag.model import Figure, TextKind, sha256_bytes, sha256_file

@@ -7,10 +7,11 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from ictrag.figures import ocr
-from ictrag.figures.base import Captioner, FigureInput, Span, VectorContent
-from ictrag.figures.ocr import OcrCaptioner, OcrLine, group_lines, guess_type, ocr_lines
-from ictrag.figures.render import save_png_bytes
+from ictrag.figures.base import Captioner, FigureInput
+from ictrag.figures.raster import ocr
+from ictrag.figures.raster.ocr import OcrCaptioner, OcrLine, group_lines, guess_type, ocr_lines
+from ictrag.load.drawings import Span, VectorContent
+from ictrag.load.render import save_png_bytes
 from ictrag.model import FigureType
 
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from ictrag.figures.base import FigureInput
-from ictrag.figures.prompt import (
+from ictrag.figures.models.prompt import (
     PROMPT_VERSION,
     build_messages,
     checked_mermaid,
@@ -189,7 +189,7 @@ def test_fallback_validation_when_mermaid_module_is_missing(monkeypatch):
 
 
 def test_membership_lines_parse_as_contains_relations():
-    from ictrag.figures.prompt import parse_answer
+    from ictrag.figures.models.prompt import parse_answer
 
     answer = (
         "Type: architecture\nSummary: core network\nComponents: Core; MME; HSS\n"

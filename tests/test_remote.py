@@ -14,7 +14,7 @@ from PIL import Image
 
 from ictrag.config import CaptionSettings
 from ictrag.figures.base import Captioner, CaptionError, FigureInput
-from ictrag.figures.remote import OpenAICaptioner, chat_url
+from ictrag.figures.models.remote import OpenAICaptioner, chat_url
 from ictrag.model import FigureType
 
 SERVER = Path(__file__).with_name("chat_server.py")

@@ -9,12 +9,12 @@ import pymupdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ictrag.figures.base import FigureInput, VectorContent
+from ictrag.figures.base import FigureInput
 from ictrag.figures.mermaid import parse, validate
 from ictrag.figures.structural import StructuralCaptioner
-from ictrag.figures.vector import recover_vector
-from ictrag.figures.vector_extract import region_content
-from ictrag.figures.vector_packet import parse_ascii_packet
+from ictrag.figures.vector.diagram import recover_vector
+from ictrag.figures.vector.packet import parse_ascii_packet
+from ictrag.load.drawings import VectorContent, region_content
 from ictrag.model import FigureType
 
 
@@ -178,7 +178,7 @@ def _draw_flowchart(path: Path) -> dict:
 def test_raster_parser_reads_the_ocr_cache_of_the_figure_text_stage(tmp_path, monkeypatch):
     # Another process (a Ray captioner actor) has none of this process's OCR memo: it must
     # read the lines the figure-text stage cached on disk, not run OCR a second time.
-    from ictrag.figures import ocr
+    from ictrag.figures.raster import ocr
 
     path = tmp_path / "flow.png"
     boxes = _draw_flowchart(path)
@@ -228,7 +228,7 @@ def test_garbage_inputs_give_low_confidence_not_errors(tmp_path):
 def test_unlabelled_shapes_and_stray_loops_stay_out_of_the_logical_text():
     from ictrag.figures.graph import DiagramGraph, Edge, Group
     from ictrag.figures.structural import to_logical
-    from ictrag.figures.vector import Recovery
+    from ictrag.figures.vector.diagram import Recovery
 
     graph = DiagramGraph(kind="topology")
     graph.add_node("n1", "Router AR-100")

@@ -22,7 +22,7 @@ from PIL import Image
 from ictrag.docstore import DocStore
 from ictrag.figures.graph import DiagramGraph, Edge
 from ictrag.figures.mermaid import emit, graph_to_logical, parse
-from ictrag.figures.prompt import parse_answer
+from ictrag.figures.models.prompt import parse_answer
 from ictrag.manifest import Manifest, ManifestEntry
 from ictrag.model import Document, Figure, FigureType, LogicalText
 

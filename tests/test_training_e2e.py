@@ -20,7 +20,7 @@ from ictrag.training.synth.vqa import synth_vqa, write_vqa
 
 from ictrag.config import CaptionSettings
 from ictrag.figures.base import FigureInput
-from ictrag.figures.vlm import DICModelCaptioner
+from ictrag.figures.models.vlm import DICModelCaptioner
 from ictrag.model import LogicalText
 from tests.fixtures_models import *  # noqa: F403 (tiny_qwen_dir)
 

@@ -7,7 +7,7 @@ from PIL import Image, ImageDraw
 
 from ictrag.config import CaptionSettings
 from ictrag.figures.base import Captioner, CaptionError, FigureInput
-from ictrag.figures.vlm import DICModelCaptioner, load_dicmodel
+from ictrag.figures.models.vlm import DICModelCaptioner, load_dicmodel
 from ictrag.model import LogicalText
 from tests.fixtures_models import *  # noqa: F403 (tiny_qwen_dir, tiny_lora_dir)
 

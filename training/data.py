@@ -1,6 +1,6 @@
 """Training samples: pair records (stage 1/2) and VQA items (stage 3) -> chat samples.
 
-A caption sample uses exactly the prompt of ictrag.figures.prompt.build_messages, so the trained
+A caption sample uses exactly the prompt of ictrag.figures.models.prompt.build_messages, so the trained
 model sees at training time what DICModelCaptioner sends it at inference; its answer is the
 LogicalText written in that prompt's answer format (TYPE / SUMMARY / COMPONENTS / RELATIONS /
 MERMAID), which parse_answer reads back. A VQA sample is the image plus the question.
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ictrag.figures.base import FigureInput
-from ictrag.figures.prompt import build_messages
+from ictrag.figures.models.prompt import build_messages
 from ictrag.model import LogicalText
 
 VQA_SYSTEM = (
@@ -58,7 +58,7 @@ def format_answer(logical: LogicalText) -> str:
 def _logical(record: dict) -> LogicalText:
     if record.get("logical"):
         return LogicalText.model_validate(record["logical"])
-    from ictrag.figures.prompt import parse_answer
+    from ictrag.figures.models.prompt import parse_answer
 
     return parse_answer(record.get("caption", ""), "record", "")
 

@@ -302,7 +302,7 @@ def answer_with_dicmodel(
     from PIL import Image
 
     from ictrag.config import CaptionSettings
-    from ictrag.figures.vlm import DICModelCaptioner, _hf_messages
+    from ictrag.figures.models.vlm import DICModelCaptioner, _hf_messages
 
     captioner = DICModelCaptioner(
         CaptionSettings(backend="dicmodel", model=model, adapter=adapter),

@@ -18,7 +18,7 @@ def fill_inner_text(figures: list[Figure], cache_root: Path | None, ocr: bool = 
     """OCR raster figures that have no text of their own yet. ocr_lines caches by image
     hash in the process and under cache_root, so a captioner that OCRs the same image
     afterwards (the structural raster parser) gets it for free."""
-    from ictrag.figures.ocr import group_lines, ocr_lines
+    from ictrag.figures.raster.ocr import group_lines, ocr_lines
 
     for figure in figures:
         if figure.inner_text or not figure.image_path or figure.origin == "vector" or not ocr:

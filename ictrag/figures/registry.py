@@ -28,7 +28,7 @@ def make_captioner(settings: CaptionSettings) -> Captioner | None:
 
 def _single(backend: str, settings: CaptionSettings) -> Captioner:
     if backend == "ocr":
-        from ictrag.figures.ocr import OcrCaptioner
+        from ictrag.figures.raster.ocr import OcrCaptioner
 
         return OcrCaptioner()
     if backend == "structural":
@@ -36,11 +36,11 @@ def _single(backend: str, settings: CaptionSettings) -> Captioner:
 
         return StructuralCaptioner(settings)
     if backend == "dicmodel":
-        from ictrag.figures.vlm import DICModelCaptioner
+        from ictrag.figures.models.vlm import DICModelCaptioner
 
         return DICModelCaptioner(settings)
     if backend == "openai":
-        from ictrag.figures.remote import OpenAICaptioner
+        from ictrag.figures.models.remote import OpenAICaptioner
 
         return OpenAICaptioner(settings)
     raise UnknownBackend(f"unknown captioner '{backend}' (choose from {', '.join(BACKENDS)})")

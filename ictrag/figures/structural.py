@@ -15,8 +15,8 @@ from ictrag.config import CaptionSettings
 from ictrag.figures.base import FigureInput
 from ictrag.figures.graph import DiagramGraph, graph_to_logical
 from ictrag.figures.mermaid import emit, validate
-from ictrag.figures.prompt import ungrounded_terms
-from ictrag.figures.vector import Recovery, recover_vector
+from ictrag.figures.models.prompt import ungrounded_terms
+from ictrag.figures.vector.diagram import Recovery, recover_vector
 from ictrag.model import FigureType, LogicalText
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class StructuralCaptioner:
             if recovery.confidence > 0 or not item.image_path:
                 return recovery, text
         if item.image_path:
-            from ictrag.figures.raster import recover_raster
+            from ictrag.figures.raster.read import recover_raster
 
             recovery = recover_raster(
                 item.image_path, ocr=self.settings.ocr, ocr_cache=item.ocr_cache

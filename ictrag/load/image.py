@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ictrag.config import LoadSettings
-from ictrag.figures.render import ImageError, open_image, save_image
 from ictrag.load.errors import LoadError
+from ictrag.load.render import ImageError, open_image, save_image
 from ictrag.model import Document, Figure, sha256_bytes
 
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ictrag.config import LoadSettings
-from ictrag.figures.render import ImageError, save_image_bytes
 from ictrag.load.errors import LoadError
+from ictrag.load.render import ImageError, save_image_bytes
 from ictrag.model import Document, Figure, TextBlock, TextKind, sha256_file
 
 for _name, _value in (

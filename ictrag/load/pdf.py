@@ -16,9 +16,9 @@ from pathlib import Path
 import pymupdf
 
 from ictrag.config import LoadSettings
-from ictrag.figures.vector_extract import region_content
 from ictrag.load import pdf_figures as pf
 from ictrag.load import pdf_text as pt
+from ictrag.load.drawings import region_content
 from ictrag.load.errors import LoadError
 from ictrag.load.pdf_tables import Table, find_tables
 from ictrag.model import BBox, Document, Figure, TextBlock, TextKind, sha256_bytes, sha256_file

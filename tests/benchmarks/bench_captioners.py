@@ -32,13 +32,13 @@ from ictrag.training.synth.render import MermaidRenderer, RenderJob  # noqa: E40
 
 from ictrag.evaluation.captions import detect_tokenize, text_metrics  # noqa: E402
 from ictrag.evaluation.structure import macro_average, structure_scores  # noqa: E402
-from ictrag.figures import ocr as ocr_module  # noqa: E402
 from ictrag.figures.base import FigureInput  # noqa: E402
 from ictrag.figures.graph import graph_to_logical, logical_to_graph  # noqa: E402
 from ictrag.figures.mermaid import parse  # noqa: E402
-from ictrag.figures.ocr import OcrCaptioner  # noqa: E402
+from ictrag.figures.raster import ocr as ocr_module  # noqa: E402
+from ictrag.figures.raster.ocr import OcrCaptioner  # noqa: E402
 from ictrag.figures.structural import StructuralCaptioner  # noqa: E402
-from ictrag.figures.vector_extract import region_content  # noqa: E402
+from ictrag.load.drawings import region_content  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTIONERS = {"structural": StructuralCaptioner, "ocr": OcrCaptioner}

@@ -24,10 +24,10 @@ from ictrag.training.synth.render import MermaidRenderer, RenderJob, renderer_av
 
 from ictrag.evaluation.structure import macro_average, structure_scores
 from ictrag.figures.mermaid import parse
-from ictrag.figures.raster import recover_raster
-from ictrag.figures.vector import recover_vector
-from ictrag.figures.vector_extract import region_content
-from ictrag.figures.vector_packet import parse_ascii_packet
+from ictrag.figures.raster.read import recover_raster
+from ictrag.figures.vector.diagram import recover_vector
+from ictrag.figures.vector.packet import parse_ascii_packet
+from ictrag.load.drawings import region_content
 
 OWN: dict[str, str] = {
     "flow_login": """flowchart TD

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from ictrag.figures.graph import DiagramGraph, Edge
-from ictrag.figures.vector import Recovery
+from ictrag.figures.vector.diagram import Recovery
 
 
 @dataclass
@@ -31,7 +31,7 @@ def recover_raster(image_path: str, ocr: bool = True, ocr_cache: str | None = No
         return Recovery(DiagramGraph(kind="other"), 0.0, note="unreadable image")
     lines = []
     if ocr:
-        from ictrag.figures.ocr import ocr_lines
+        from ictrag.figures.raster.ocr import ocr_lines
 
         lines = [line for line in ocr_lines(image_path, ocr_cache) if line.text.strip() and line.score >= 0.5]
     texts = [(line.text.strip(), tuple(int(v) for v in line.bbox)) for line in lines]
@@ -345,7 +345,7 @@ def _ink_near(mask: np.ndarray, point, th: float) -> int:
 def _group_lines(texts) -> list[str]:
     """OCR lines grouped into blocks of text in reading order, as the figure's own text is
     (ocr.group_lines), so a two-line label reads the same in both."""
-    from ictrag.figures.ocr import OcrLine, group_lines
+    from ictrag.figures.raster.ocr import OcrLine, group_lines
 
     lines = [OcrLine(text, tuple(float(v) for v in box), 1.0) for text, box in texts]
     return [" ".join(line.text for line in block) for block in group_lines(lines)]

@@ -25,10 +25,10 @@ from ictrag.figures.graph import (
     graph_to_logical,
     logical_to_graph,
 )
-from ictrag.figures.mermaid_emit import emit
-from ictrag.figures.mermaid_flow import parse_block, parse_flowchart
-from ictrag.figures.mermaid_seq import parse_class, parse_sequence, parse_state
-from ictrag.figures.mermaid_syntax import (
+from ictrag.figures.mermaid.emitter import emit
+from ictrag.figures.mermaid.flowchart import parse_block, parse_flowchart
+from ictrag.figures.mermaid.sequence import parse_class, parse_sequence, parse_state
+from ictrag.figures.mermaid.syntax import (
     KIND_COMMENT,
     Line,
     MermaidError,

@@ -2,11 +2,48 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pymupdf
 
-from ictrag.figures.base import Path, Span, VectorContent
 from ictrag.load.pdf_text import TEXT_FLAGS
 from ictrag.model import BBox
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text inside a vector figure, in page coordinates."""
+
+    text: str
+    bbox: BBox
+    size: float = 0.0
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Path:
+    """One vector drawing (a pymupdf `get_drawings()` entry, reduced to plain data).
+
+    items: ("l", (x0, y0), (x1, y1)) lines, ("c", p0, p1, p2, p3) Béziers,
+    ("re", (x0, y0, x1, y1)) rectangles, ("qu", (p0, p1, p2, p3)) quads.
+    """
+
+    items: tuple[tuple, ...]
+    rect: BBox
+    fill: tuple[float, ...] | None = None
+    color: tuple[float, ...] | None = None
+    width: float = 1.0
+    closed: bool = False
+    dashes: str = ""
+
+
+@dataclass
+class VectorContent:
+    """Everything drawn inside a vector figure's region."""
+
+    bbox: BBox
+    paths: list[Path] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
 
 
 def _point(p: pymupdf.Point) -> tuple[float, float]:

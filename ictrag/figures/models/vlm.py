@@ -13,7 +13,7 @@ from typing import Any
 
 from ictrag.config import CaptionSettings
 from ictrag.figures.base import CaptionError, FigureInput
-from ictrag.figures.prompt import PROMPT_VERSION, build_messages, figure_text, parse_answer
+from ictrag.figures.models.prompt import PROMPT_VERSION, build_messages, figure_text, parse_answer
 from ictrag.model import LogicalText
 
 _LOADED: dict[tuple[str, str, str], tuple[Any, Any]] = {}

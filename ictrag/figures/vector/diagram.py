@@ -14,9 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ictrag.figures.base import VectorContent
 from ictrag.figures.graph import DiagramGraph, Edge, Group
-from ictrag.figures.vector_prims import (
+from ictrag.figures.vector.prims import (
     Arrowhead,
     Primitives,
     Shape,
@@ -35,6 +34,7 @@ from ictrag.figures.vector_prims import (
     read_primitives,
     width,
 )
+from ictrag.load.drawings import VectorContent
 
 SHAPE_NAMES = {
     "rect": "rect",
@@ -86,8 +86,8 @@ class _End:
 
 
 def recover_vector(content: VectorContent) -> Recovery:
-    from ictrag.figures.vector_packet import recover_packet
-    from ictrag.figures.vector_seq import recover_sequence
+    from ictrag.figures.vector.packet import recover_packet
+    from ictrag.figures.vector.sequence import recover_sequence
 
     prims = read_primitives(content)
     if not prims.spans and not prims.shapes and not prims.strokes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ictrag.figures.base import Path, Span, VectorContent
+from ictrag.load.drawings import Path, Span, VectorContent
 
 Point = tuple[float, float]
 Box = tuple[float, float, float, float]

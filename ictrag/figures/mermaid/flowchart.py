@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ictrag.figures.graph import DiagramGraph, Edge, Group
-from ictrag.figures.mermaid_syntax import (
+from ictrag.figures.mermaid.syntax import (
     IGNORED_KEYWORDS,
     Line,
     MermaidError,

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from ictrag.figures.base import FigureInput
-from ictrag.figures.mermaid_repair import (
+from ictrag.figures.mermaid.repair import (
     checked_mermaid,
     looks_like_mermaid,
     repair_mermaid,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ictrag.figures.graph import Block, DiagramGraph, Edge, Group, Note
-from ictrag.figures.mermaid_syntax import (
+from ictrag.figures.mermaid.syntax import (
     IGNORED_KEYWORDS,
     Line,
     MermaidError,

@@ -20,7 +20,7 @@ import httpx
 
 from ictrag.config import CaptionSettings
 from ictrag.figures.base import CaptionError, FigureInput
-from ictrag.figures.prompt import PROMPT_VERSION, build_messages, figure_text, parse_answer
+from ictrag.figures.models.prompt import PROMPT_VERSION, build_messages, figure_text, parse_answer
 from ictrag.model import LogicalText
 
 RETRY_STATUS = {429, 500, 502, 503, 504}

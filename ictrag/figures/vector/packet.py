@@ -11,14 +11,14 @@ import re
 from statistics import median
 
 from ictrag.figures.graph import DiagramGraph, PacketField
-from ictrag.figures.vector_prims import Primitives, Span, center, height, width
+from ictrag.figures.vector.prims import Primitives, Span, center, height, width
 
 RULER = re.compile(r"^\s*(\d\s)+\d\s*$")
 BORDER = re.compile(r"^\s*\+[-=+]*\+[-=+]*")
 
 
 def recover_packet(prims: Primitives):
-    from ictrag.figures.vector import Recovery
+    from ictrag.figures.vector.diagram import Recovery
 
     lines = spans_to_lines(prims.spans)
     text = "\n".join(lines)
@@ -149,7 +149,7 @@ def _merge_repeats(fields: list[PacketField]) -> list[PacketField]:
 
 def _boxes_packet(prims: Primitives):
     """Rows of rectangles with bit numbers above their corners (Mermaid packet-beta)."""
-    from ictrag.figures.vector import Recovery
+    from ictrag.figures.vector.diagram import Recovery
 
     rects = [s for s in prims.shapes if s.kind == "rect"]
     numbers = [s for s in prims.spans if s.text.isdigit()]

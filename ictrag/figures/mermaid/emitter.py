@@ -9,7 +9,7 @@ import json
 import re
 
 from ictrag.figures.graph import DiagramGraph, Edge, Group, Node
-from ictrag.figures.mermaid_syntax import escape_label, plain_label
+from ictrag.figures.mermaid.syntax import escape_label, plain_label
 
 RESERVED = {
     "end",

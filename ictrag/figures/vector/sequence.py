@@ -6,7 +6,7 @@ labelled by the text just above them, alt/loop/opt frames are tagged boxes aroun
 from __future__ import annotations
 
 from ictrag.figures.graph import Block, DiagramGraph, Note
-from ictrag.figures.vector_prims import (
+from ictrag.figures.vector.prims import (
     Primitives,
     Stroke,
     TextGroup,
@@ -38,7 +38,7 @@ def _lifelines(prims: Primitives) -> list[tuple[float, float, float]]:
 
 
 def recover_sequence(prims: Primitives):
-    from ictrag.figures.vector import Recovery
+    from ictrag.figures.vector.diagram import Recovery
 
     lifelines = _lifelines(prims)
     if len(lifelines) < 2:
@@ -142,7 +142,7 @@ def _nearest(x: float, xs: list[float], tol: float) -> int | None:
 
 
 def _message(stroke: Stroke, xs: list[float], arrows, tol: float, prims: Primitives):
-    from ictrag.figures.vector import _end
+    from ictrag.figures.vector.diagram import _end
 
     box = stroke.box
     p0, p1 = stroke.points[0], stroke.points[-1]
@@ -167,7 +167,7 @@ def _message(stroke: Stroke, xs: list[float], arrows, tol: float, prims: Primiti
 
 
 def _arrow_back(end):
-    from ictrag.figures.vector_prims import Arrowhead
+    from ictrag.figures.vector.prims import Arrowhead
 
     p = end.point
     return Arrowhead([p], (p[0], p[1], p[0], p[1]))
