@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from ictrag.config import Settings, load_settings
-from ictrag.docstore import DocStore
-from ictrag.manifest import Manifest
+from ictrag.index.docstore import DocStore
+from ictrag.index.manifest import Manifest
+from ictrag.ingest import IngestReport, Progress, ingest
 from ictrag.model import Document, Element, Figure, Hit
-from ictrag.pipeline import IngestReport, Progress, ingest
 
 
 class KnowledgeBase:
@@ -39,14 +39,16 @@ class KnowledgeBase:
         """engine "local" (worker processes here) or "ray" (a Ray cluster: docs/scaling.md)."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
+        from ictrag.engines import make_engine
+
+        runner = make_engine(engine, self.settings, self.path, ray_address)
         self._close_store()  # the ingest opens its own handle on the same shard
-        return ingest(paths, self.path, self.settings, prune=prune, progress=progress,
-                      engine=engine, ray_address=ray_address)  # fmt: skip
+        return ingest(paths, self.path, self.settings, runner, prune=prune, progress=progress)
 
     def remove(self, doc: str) -> list[str]:
         """Remove a document by id, id prefix, title, file name or path. Returns the
         removed paths."""
-        from ictrag.pipeline import Indexer
+        from ictrag.ingest import Indexer
 
         self._close_store()
         indexer = Indexer(self.path, self.settings)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ictrag.cli.serve import export_app
 from ictrag.corpus import (
     CorpusOptions,
     detect_language,
@@ -19,7 +20,6 @@ from ictrag.corpus import (
     read_shards,
 )
 from ictrag.dedup import Deduplicator, MinHasher, lsh_params, shingles
-from ictrag.interfaces.cli import export_app
 from ictrag.kb import KnowledgeBase
 from ictrag.model import Figure, TextBlock, TextKind
 

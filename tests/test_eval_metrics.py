@@ -11,6 +11,7 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF
 from typer.testing import CliRunner
 
+from ictrag.cli.evaluate import eval_app
 from ictrag.evaluation.captions import (
     CaptionRecord,
     EvalError,
@@ -20,7 +21,6 @@ from ictrag.evaluation.captions import (
     rouge_l,
 )
 from ictrag.evaluation.cider import cider_d, tokens
-from ictrag.evaluation.cli import eval_app
 from ictrag.evaluation.vqa import (
     Question,
     evaluate_vqa,

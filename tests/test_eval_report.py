@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from ictrag.evaluation.cli import eval_app
+from ictrag.cli.evaluate import eval_app
 from ictrag.evaluation.report import Report, Table, bar_plot, markdown_table, to_html, write_report
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ import pymupdf
 import pytest
 from typer.testing import CliRunner
 
-from ictrag.evaluation.cli import eval_app
+from ictrag.cli.evaluate import eval_app
 from ictrag.evaluation.retrieval import (
     RetrievalQuestion,
     figure_keys,

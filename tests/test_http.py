@@ -27,7 +27,7 @@ def _free_port() -> int:
 
 
 def _command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "ictrag.interfaces.http", *args]
+    return [sys.executable, "-m", "ictrag", "serve", *args]
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ async def _agent_script(index: Path) -> dict:
     """What an agent would do: list tools, search, then open the figure a hit names."""
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "ictrag.interfaces.mcp", "--index", str(index)],
+        args=["-m", "ictrag", "mcp", "--index", str(index)],
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
         cwd=str(ROOT),
     )

@@ -15,7 +15,7 @@ ray = pytest.importorskip("ray")
 from ictrag import KnowledgeBase  # noqa: E402
 from ictrag.config import load_settings  # noqa: E402
 from ictrag.engines.ray import ACTOR_PREFIX, parallel_writes  # noqa: E402
-from ictrag.pipeline import FileResult  # noqa: E402
+from ictrag.ingest import FileResult  # noqa: E402
 from tests.conftest import SAMPLES  # noqa: E402
 
 QUERIES = [

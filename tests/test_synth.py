@@ -19,11 +19,11 @@ from ictrag.training.synth.rewrite import OpenAIRewriter, template_logical
 from ictrag.training.synth.vqa import VQAItem, synth_vqa, verify
 from PIL import Image
 
-from ictrag.docstore import DocStore
 from ictrag.figures.graph import DiagramGraph, Edge
 from ictrag.figures.mermaid import emit, graph_to_logical, parse
 from ictrag.figures.models.prompt import parse_answer
-from ictrag.manifest import Manifest, ManifestEntry
+from ictrag.index.docstore import DocStore
+from ictrag.index.manifest import Manifest, ManifestEntry
 from ictrag.model import Document, Figure, FigureType, LogicalText
 
 

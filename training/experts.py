@@ -184,8 +184,8 @@ def import_experts(
 def export_drafts(index_path: Path, out: Path, limit: int | None = None) -> int:
     """Figures of an ingested index with their current logical text, as expert drafts:
     drafts.jsonl (ExpertRow schema) + images/ + review.html. Returns the number exported."""
-    from ictrag.docstore import DocStore
-    from ictrag.manifest import Manifest
+    from ictrag.index.docstore import DocStore
+    from ictrag.index.manifest import Manifest
 
     manifest_path = index_path / "manifest.json"
     if not manifest_path.exists():

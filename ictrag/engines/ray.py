@@ -3,9 +3,9 @@
     parse task (CPU, one per file)  ──▶  captioner actors (GPU for dicmodel)  ──▶
     embedder actors (batched over documents)  ──▶  store writes  ──▶  commit on the driver
 
-Same semantics as the local engine: ictrag/pipeline.py plans the run (unchanged files
+Same semantics as the local engine: ictrag/ingest/ plans the run (unchanged files
 skipped by sha256, duplicates recorded, orphans swept, prune) and this engine only replaces
-how the planned (path, sha256) jobs become FileResults. Each stage reuses pipeline.py's
+how the planned (path, sha256) jobs become FileResults. Each stage reuses ictrag.ingest's
 functions (`prepare`, `encode_prepared`, `Indexer.commit`); the manifest commit stays on the
 driver, in the same order as locally: upsert → delete old version → docstore → manifest.
 
@@ -31,27 +31,15 @@ from typing import Any
 import ray
 
 from ictrag.config import Settings
-from ictrag.pipeline import (
-    Encoded,
-    FileResult,
-    Indexer,
-    _failed,
-    _Prepared,
-    encode_prepared,
-    prepare,
-)
+from ictrag.ingest import Encoded, FileResult, Indexer, Prepared, encode_prepared, failed, prepare
+from ictrag.ingest.commit import open_index_store
+from ictrag.ingest.stages import FigureCaptioner, load_embedder, one_line
 
 ACTOR_PREFIX = "ictrag-"
 
 
 class RayEngineError(RuntimeError):
     """The Ray engine could not run at all (per-document failures are FileResults)."""
-
-
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    # a RayTaskError's text starts with the task name; the cause is on the last line
-    return f"{type(error).__name__}: {(text[-1] if text else '')[:300]}"
 
 
 def parallel_writes(settings: Settings) -> bool:
@@ -63,36 +51,17 @@ def parallel_writes(settings: Settings) -> bool:
 # --- remote side ------------------------------------------------------------------------
 
 
-def _load(path: str, sha256: str, settings: Settings, index_dir: str) -> _Prepared:
+def _load(path: str, sha256: str, settings: Settings, index_dir: str) -> Prepared:
     """Parse one file and give its figures their own text (vector spans, OCR)."""
     return prepare(path, sha256, settings, index_dir, caption=False)
 
 
 class _Captioner:
     def __init__(self, settings: Settings, index_dir: str) -> None:
-        from ictrag.figures.cache import CaptionCache
-        from ictrag.figures.registry import make_captioner
+        self.stage = FigureCaptioner(settings, Path(index_dir))
 
-        self.captioner = make_captioner(settings.caption)
-        self.ocr_cache = Path(index_dir) / "cache"
-        self.cache = CaptionCache(self.ocr_cache / "captions")
-
-    def caption(self, prepared: _Prepared) -> tuple[_Prepared, float]:
-        from ictrag.figures.describe import caption_figures
-
-        started = time.perf_counter()
-        document = prepared.document
-        if document is None or self.captioner is None or not document.figures:
-            return prepared, 0.0
-        try:
-            caption_figures(
-                document.figures, self.captioner, self.cache, ocr_cache=self.ocr_cache
-            )
-        except Exception as error:  # one bad figure batch fails its document, not the run
-            prepared = _Prepared(prepared.path, prepared.sha256, None, _one_line(error), 0.0)
-        seconds = time.perf_counter() - started
-        prepared.seconds += seconds
-        return prepared, seconds
+    def caption(self, prepared: Prepared) -> tuple[Prepared, float]:
+        return self.stage.caption(prepared)
 
     def pid(self) -> int:
         return os.getpid()
@@ -100,16 +69,14 @@ class _Captioner:
 
 class _Embedder:
     def __init__(self, settings: Settings) -> None:
-        from ictrag.index.embed import DenseEmbedder
-
-        self.embedder = DenseEmbedder(settings.embed)
+        self.embedder = load_embedder(settings)
 
     def dim(self) -> int:
         return self.embedder.dim
 
     def encode(
-        self, batch: list[_Prepared]
-    ) -> tuple[list[tuple[_Prepared, Encoded | None]], float]:
+        self, batch: list[Prepared]
+    ) -> tuple[list[tuple[Prepared, Encoded | None]], float]:
         started = time.perf_counter()
         try:
             encoded: list[Encoded | None] = list(encode_prepared(batch, self.embedder))
@@ -119,7 +86,7 @@ class _Embedder:
                 try:
                     encoded.append(encode_prepared([prepared], self.embedder)[0])
                 except Exception as error:
-                    prepared.document, prepared.error = None, _one_line(error)
+                    prepared.document, prepared.error = None, one_line(error)
                     encoded.append(None)
         return list(zip(batch, encoded, strict=True)), time.perf_counter() - started
 
@@ -129,9 +96,7 @@ class _Embedder:
 
 class _Writer:
     def __init__(self, settings: Settings, index_dir: str) -> None:
-        from ictrag.index.store import open_store
-
-        self.store = open_store(settings, Path(index_dir))
+        self.store = open_index_store(settings, Path(index_dir))
         self.ensured = False
 
     def upsert(self, encoded: Encoded, dim: int) -> float:
@@ -192,7 +157,7 @@ class StageSeconds:
 
 
 class RayEngine:
-    """A pipeline engine (see `pipeline.make_engine`): jobs in, FileResults out, in the order
+    """A pipeline engine (see `ictrag.engines.make_engine`): jobs in, FileResults out, in the order
     documents finish."""
 
     def __init__(self, settings: Settings, index_dir: Path, address: str | None = None) -> None:
@@ -295,7 +260,7 @@ class RayEngine:
         try:
             dim = ray.get(embedders.actors[0].dim.remote())
         except ray.exceptions.RayError as error:  # e.g. the model is missing on a node
-            raise RayEngineError(f"the embedder actor did not start: {_one_line(error)}") from error
+            raise RayEngineError(f"the embedder actor did not start: {one_line(error)}") from error
         indexer.store.ensure(dim)  # before any parallel writer races to create it
         load = ray.remote(_load).options(num_cpus=conf.load_cpus, max_retries=conf.max_retries)
         cpus = int(ray.cluster_resources().get("CPU", 2))
@@ -303,7 +268,7 @@ class RayEngine:
 
         queue = deque(jobs)
         flights: dict[ray.ObjectRef, _Flight] = {}
-        to_embed: list[_Prepared] = []
+        to_embed: list[Prepared] = []
         docs_in_flight = 0
         stats = self.stats
 
@@ -337,15 +302,15 @@ class RayEngine:
                     for path, _sha in flight.jobs:
                         docs_in_flight -= 1
                         yield FileResult(
-                            path=path, status="failed", error=f"{flight.stage}: {_one_line(error)}"
+                            path=path, status="failed", error=f"{flight.stage}: {one_line(error)}"
                         )
                     continue
                 if flight.stage == "load":
-                    prepared: _Prepared = value
+                    prepared: Prepared = value
                     stats.parse += prepared.seconds
                     if prepared.document is None:
                         docs_in_flight -= 1
-                        yield _failed(prepared)
+                        yield failed(prepared)
                     elif captioners is not None and prepared.document.figures:
                         index, actor = captioners.pick()
                         flights[actor.caption.remote(prepared)] = _Flight(
@@ -358,7 +323,7 @@ class RayEngine:
                     stats.caption += seconds
                     if prepared.document is None:
                         docs_in_flight -= 1
-                        yield _failed(prepared)
+                        yield failed(prepared)
                     else:
                         to_embed.append(prepared)
                 elif flight.stage == "embed":
@@ -367,7 +332,7 @@ class RayEngine:
                     for prepared, encoded in pairs:
                         if encoded is None:
                             docs_in_flight -= 1
-                            yield _failed(prepared)
+                            yield failed(prepared)
                         elif writers is not None:
                             index, actor = writers.pick()
                             flights[actor.upsert.remote(encoded, dim)] = _Flight(
@@ -385,13 +350,13 @@ class RayEngine:
                     yield self._commit(indexer, prepared, encoded, True, value)
 
     def _commit(
-        self, indexer: Indexer, prepared: _Prepared, encoded: Encoded, upserted: bool, spent: float
+        self, indexer: Indexer, prepared: Prepared, encoded: Encoded, upserted: bool, spent: float
     ) -> FileResult:
         started = time.perf_counter()
         try:
             result = indexer.commit(prepared, encoded, upserted=upserted)
         except Exception as error:  # a store error fails this document; the run goes on
-            return FileResult(path=prepared.path, status="failed", error=_one_line(error))
+            return FileResult(path=prepared.path, status="failed", error=one_line(error))
         self.stats.write += spent + time.perf_counter() - started
         self.stats.pages += result.pages
         self.stats.documents += 1

@@ -18,16 +18,15 @@ next ingest of the same files finds them unchanged).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
-import typer
 from pydantic import BaseModel
 
+from ictrag.index.manifest import Manifest, ManifestEntry
 from ictrag.index.store import (
     DENSE,
     SCROLL_PAGE,
@@ -38,7 +37,6 @@ from ictrag.index.store import (
     payload_chunk,
     server_store,
 )
-from ictrag.manifest import Manifest, ManifestEntry
 from ictrag.model import Chunk
 
 Batch = tuple[list[Chunk], np.ndarray, list[SparseVec]]
@@ -178,63 +176,3 @@ def migrate(
     finally:
         edge.close()
         server.close()
-
-
-def _index_dir(name_or_path: str, settings: Any) -> Path:
-    candidate = Path(name_or_path)
-    if candidate.is_dir() or "/" in name_or_path:
-        return candidate
-    return Path(settings.home) / name_or_path
-
-
-def migrate_command(
-    from_index: Annotated[
-        str | None, typer.Option("--from-index", help="Edge index NAME or PATH to copy from")
-    ] = None,
-    to_url: Annotated[str | None, typer.Option("--to-url", help="Qdrant server URL")] = None,
-    from_url: Annotated[
-        str | None, typer.Option("--from-url", help="Qdrant server URL to copy from")
-    ] = None,
-    to_index: Annotated[
-        str | None, typer.Option("--to-index", help="Edge index NAME or PATH to copy into")
-    ] = None,
-    local_path: Annotated[
-        str | None,
-        typer.Option("--local-path", help="qdrant-client local-mode folder instead of a URL"),
-    ] = None,
-    collection: Annotated[str | None, typer.Option("--collection", "-c")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Copy an index's vectors: Edge → Qdrant server (--from-index, --to-url) or
-    server → Edge (--from-url, --to-index), verifying per-document counts."""
-    from ictrag.config import load_settings
-
-    settings = load_settings()
-    if from_index and (to_url or (local_path and not from_url)) and not to_index:
-        index, to_server, url = from_index, True, to_url
-    elif to_index and (from_url or local_path) and not from_index:
-        index, to_server, url = to_index, False, from_url
-    else:
-        typer.echo(
-            "error: give --from-index with --to-url, or --from-url with --to-index", err=True
-        )
-        raise typer.Exit(2)
-    try:
-        report = migrate(
-            _index_dir(index, settings),
-            settings,
-            to_server=to_server,
-            url=url,
-            path=local_path,
-            collection=collection,
-        )
-    except MigrateError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
-    if as_json:
-        typer.echo(json.dumps(report.model_dump()))
-    else:
-        typer.echo(
-            f"copied {report.points} points of {report.documents} documents "
-            f"{report.source} → {report.target} in {report.seconds:.1f}s (verified)"
-        )

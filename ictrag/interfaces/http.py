@@ -327,15 +327,3 @@ def serve(
             f"binding to {host} exposes the index: set --token or {TOKEN_ENV} (or bind 127.0.0.1)"
         )
     uvicorn.run(create_app(kb, config), host=host, port=port, log_level=log_level)
-
-
-def main() -> None:  # python -m ictrag.interfaces.http, for tests and containers
-    import typer
-
-    from ictrag.interfaces.cli import serve_command
-
-    typer.run(serve_command)
-
-
-if __name__ == "__main__":
-    main()

@@ -161,15 +161,3 @@ def run_server(
     else:  # pragma: no cover - mcp 1.x keeps host/port in settings
         server.settings.host, server.settings.port = host, port
         server.run("streamable-http")
-
-
-def main() -> None:
-    import typer
-
-    from ictrag.interfaces.cli import mcp_command
-
-    typer.run(mcp_command)
-
-
-if __name__ == "__main__":
-    main()

@@ -3,7 +3,7 @@
     HF_HUB_OFFLINE=1 python tests/benchmarks/bench_http.py [--index PATH] [--clients 50]
         [--seconds 30] [--max-requests 200000] [--json]
 
-Starts `python -m ictrag.interfaces.http` on a free loopback port (index: the given one, or
+Starts `python -m ictrag serve` on a free loopback port (index: the given one, or
 a temp index of docs/samples/ict-sample-manual.pdf), then runs `clients` asyncio clients,
 each sending GET /search back to back until `seconds` pass or `max-requests` are sent in
 all. Traffic goes to 127.0.0.1 only; the run stops by itself.
@@ -120,7 +120,7 @@ def main() -> None:
         index = args.index or _build_index(Path(temp))
         port = _free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "ictrag.interfaces.http", "--index", str(index),
+            [sys.executable, "-m", "ictrag", "serve", "--index", str(index),
              "--port", str(port), "--token", TOKEN, "--log-level", "warning"],
             cwd=ROOT,
         )  # fmt: skip

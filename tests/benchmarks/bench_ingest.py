@@ -105,7 +105,7 @@ def run_ictrag(pdfs: list[Path], workdir: Path, workers: int) -> dict:
         latencies.append((time.perf_counter() - t0) * 1000)
     latencies.sort()
     chunks = []
-    from ictrag.docstore import DocStore
+    from ictrag.index.docstore import DocStore
 
     docs = DocStore(kb.path / "docs")
     for entry in kb.documents():

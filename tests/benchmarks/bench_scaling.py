@@ -38,9 +38,9 @@ def measure_stages(files: list[Path], workdir: Path) -> dict:
     from ictrag.figures.registry import make_captioner
     from ictrag.index.embed import DenseEmbedder
     from ictrag.index.store_edge import EdgeStore
+    from ictrag.ingest import Prepared, encode_prepared
     from ictrag.load import load
     from ictrag.model import sha256_file
-    from ictrag.pipeline import _Prepared, encode_prepared
 
     settings = load_settings()
     embedder = DenseEmbedder(settings.embed)
@@ -64,7 +64,7 @@ def measure_stages(files: list[Path], workdir: Path) -> dict:
         if captioner is not None and document.figures:
             caption_figures(document.figures, captioner, cache, ocr_cache=workdir / "stages" / "cache")
         seconds["caption"] += time.perf_counter() - started
-        prepared = _Prepared(str(path), sha256_file(path), document, None, 0.0)
+        prepared = Prepared(str(path), sha256_file(path), document, None, 0.0)
         started = time.perf_counter()
         encoded = encode_prepared([prepared], embedder)[0]
         seconds["embed"] += time.perf_counter() - started
@@ -91,7 +91,7 @@ def measure_ray(files: list[Path], workers: int, workdir: Path) -> dict:
 
     from ictrag.config import load_settings
     from ictrag.engines.ray import RayEngine
-    from ictrag.pipeline import ingest
+    from ictrag.ingest import ingest
 
     index = workdir / f"ray-{workers}"
     shutil.rmtree(index, ignore_errors=True)

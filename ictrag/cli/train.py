@@ -1,4 +1,4 @@
-"""CLI pieces that ictrag/cli.py mounts: `ictrag synth ...` (synth_app), `ictrag train`
+"""CLI pieces that ictrag/cli/main.py mounts: `ictrag synth ...` (synth_app), `ictrag train`
 (train_command) and `ictrag export-model` (export_model_command).
 
     app.add_typer(synth_app, name="synth")
@@ -14,19 +14,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from ictrag.cli.common import JsonOpt, err, fail, out
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 synth_app = typer.Typer(help="Build training data: synthetic pairs, expert pairs, VQA.", no_args_is_help=True)  # fmt: skip
-out = Console()
-err = Console(stderr=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code)
 
 
 def _emit(data: dict, as_json: bool) -> None:
@@ -57,21 +50,22 @@ def synth_mermaid(
     as_json: JsonOpt = False,
 ) -> None:
     """Generate ICT diagrams, render them with real Mermaid, caption them: stage-1 pairs."""
+    from rich.progress import Progress
+
     from ictrag.training.synth.pairs import PairsOptions, build_pairs
     from ictrag.training.synth.render import RenderError, missing_requirements
     from ictrag.training.synth.rewrite import RewriteError
-    from rich.progress import Progress
 
     missing = missing_requirements()
     if missing:
-        raise _fail("Mermaid renderer missing " + ", ".join(missing) + ": run scripts/install_mermaid.sh")  # fmt: skip
+        raise fail("Mermaid renderer missing " + ", ".join(missing) + ": run scripts/install_mermaid.sh")  # fmt: skip
     options = PairsOptions(n=n, out=out_dir, seed=seed, workers=workers, rewriter=rewriter, rewriter_model=model, rewriter_base_url=base_url)  # fmt: skip
     try:
         with Progress(console=err, disable=as_json) as progress:
             task = progress.add_task("diagrams", total=None)
             report = build_pairs(options, lambda done, total: progress.update(task, completed=done, total=total))  # fmt: skip
     except (RenderError, RewriteError) as error:
-        raise _fail(str(error), 1) from None
+        raise fail(str(error), 1) from None
     data = report.model_dump() | {"success_rate": round(report.success_rate, 4), "diagrams_per_s": round(report.per_second, 2)}  # fmt: skip
     _emit(data, as_json)
     if report.written == 0 and report.requested > report.existing:
@@ -96,7 +90,7 @@ def synth_import_experts(
     try:
         report = import_experts(source, images, out_dir, val_fraction)
     except ExpertError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     if as_json:
         out.print_json(report.model_dump_json())
     else:
@@ -118,15 +112,14 @@ def synth_drafts(
     limit: Annotated[int | None, typer.Option(help="At most this many figures.")] = None,
 ) -> None:
     """Export an index's figures with their current logical text, for experts to correct."""
-    from ictrag.training.experts import ExpertError, export_drafts
-
     from ictrag.config import load_settings
+    from ictrag.training.experts import ExpertError, export_drafts
 
     path = Path(index) if ("/" in index or Path(index).is_dir()) else load_settings().home / index
     try:
         count = export_drafts(path, out_dir, limit)
     except ExpertError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     out.print(f"{count} drafts in {out_dir} (open {out_dir / 'review.html'})")
 
 
@@ -151,7 +144,7 @@ def synth_vqa_command(
     from ictrag.training.synth.vqa import synth_vqa, write_vqa
 
     if not source.is_file():
-        raise _fail(f"not found: {source}")
+        raise fail(f"not found: {source}")
     pairs = [p for p in read_jsonl(source) if p.get("mermaid")][:limit]
     expert_rows = read_jsonl(experts) if experts else None
     items, report = synth_vqa(pairs, seed=seed, per_pair=per_pair, experts=expert_rows)
@@ -194,9 +187,9 @@ def train_command(
         elif config:
             results = [run_config(path, overrides) for path in config]
         else:
-            raise _fail("give --config configs/stageN.yaml or --stages 1,2,3")
+            raise fail("give --config configs/stageN.yaml or --stages 1,2,3")
     except (TrainError, DataError, ValueError) as error:
-        raise _fail(str(error), 1) from None
+        raise fail(str(error), 1) from None
     for result in results:
         data = result.model_dump(exclude={"losses"}) | {"final_loss": result.losses[-1] if result.losses else None}  # fmt: skip
         _emit(data, as_json)
@@ -217,5 +210,5 @@ def export_model_command(
     try:
         path = export_model(adapter, out_dir, base)
     except ExportError as error:
-        raise _fail(str(error), 1) from None
+        raise fail(str(error), 1) from None
     out.print(f"merged model in {path} (set caption.model to it)")

@@ -1,4 +1,4 @@
-"""Typer commands for the agent interfaces and exports, mounted by ictrag/cli.py:
+"""Typer commands for the agent interfaces and exports, mounted by ictrag/cli/main.py:
 
 app.command("serve")(serve_command)
 app.command("mcp")(mcp_command)
@@ -14,37 +14,9 @@ from typing import Annotated, Literal
 
 import typer
 
+from ictrag.cli.common import ConfigOpt, IndexOpt, UrlOpt, fail, open_kb
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-IndexOpt = Annotated[
-    str | None, typer.Option("--index", "-i", help="Index name under indexes/, or a path.")
-]  # noqa: E501
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="A YAML config (default: configs/default.yaml).")
-]  # noqa: E501
-UrlOpt = Annotated[
-    str | None,
-    typer.Option("--qdrant-url", help="Use a Qdrant server instead of the embedded store."),
-]  # noqa: E501
-
-
-def open_kb(index: str | None, config: Path | None = None, qdrant_url: str | None = None):
-    """The same index resolution as `ictrag query`: a name under settings.home, or a path."""
-    from ictrag.config import load_settings
-    from ictrag.kb import KnowledgeBase
-
-    overrides = {"store": {"qdrant_url": qdrant_url}} if qdrant_url else {}
-    settings = load_settings(config, **overrides)
-    path = None
-    if index:
-        path = Path(index) if ("/" in index or Path(index).is_dir()) else settings.home / index
-    return KnowledgeBase(path, settings=settings)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
 
 def serve_command(
     index: IndexOpt = None,
@@ -68,12 +40,12 @@ def serve_command(
     from ictrag.interfaces.http import ServeError, ServerConfig, is_loopback, serve
 
     if not is_loopback(host) and not token:
-        raise _fail(f"binding to {host} needs --token or ICTRAG_API_TOKEN")
+        raise fail(f"binding to {host} needs --token or ICTRAG_API_TOKEN")
     server_config = ServerConfig(token=token or None, max_upload_mb=max_upload_mb, max_body_kb=max_body_kb)  # fmt: skip
     try:
-        serve(open_kb(index, config, qdrant_url), host, port, server_config, log_level)
+        serve(open_kb(index, qdrant_url, config), host, port, server_config, log_level)
     except ServeError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
 
 
 def mcp_command(
@@ -91,11 +63,11 @@ def mcp_command(
     from ictrag.interfaces.mcp import run_server
 
     if transport not in ("stdio", "streamable-http"):
-        raise _fail(f"unknown transport {transport!r}: use stdio or streamable-http")
+        raise fail(f"unknown transport {transport!r}: use stdio or streamable-http")
     try:
-        run_server(open_kb(index, config, qdrant_url), transport, host, port)  # type: ignore[arg-type]
+        run_server(open_kb(index, qdrant_url, config), transport, host, port)  # type: ignore[arg-type]
     except ServeError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
 
 
 export_app = typer.Typer(
@@ -126,13 +98,13 @@ def export_corpus_command(
     from ictrag.corpus import CorpusOptions, ExportError, export_corpus
 
     if fmt not in ("jsonl", "parquet"):
-        raise _fail(f"unknown format {fmt!r}: use jsonl or parquet")
+        raise fail(f"unknown format {fmt!r}: use jsonl or parquet")
     try:
         options = CorpusOptions(out=out, format=_fmt(fmt), shard_size=shard_size, licence=licence,
                                 near_threshold=near_threshold, model_tokens=model_tokens)  # fmt: skip
-        report = export_corpus(open_kb(index, config), options)
+        report = export_corpus(open_kb(index, config=config), options)
     except (ExportError, ValueError) as error:
-        raise _fail((str(error).splitlines() or [""])[0]) from None
+        raise fail((str(error).splitlines() or [""])[0]) from None
     if as_json:
         typer.echo(report.model_dump_json(indent=1))
     else:
@@ -156,9 +128,9 @@ def export_pairs_command(
     from ictrag.corpus import ExportError, export_pairs
 
     try:
-        report = export_pairs(open_kb(index, config), out)
+        report = export_pairs(open_kb(index, config=config), out)
     except ExportError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     if as_json:
         typer.echo(json.dumps(report.model_dump()))
     else:

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from ictrag.cli.common import ConfigOpt, IndexOpt, JsonOpt, UrlOpt, err, fail, open_kb, out
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # hub models are opt-in (ICTRAG_HUB=1 lifts this)
 if os.environ.get("ICTRAG_HUB") == "1":
@@ -22,39 +23,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-IndexOpt = Annotated[str | None, typer.Option("--index", "-i", help="Index name under indexes/, or a path.")]  # noqa: E501
-UrlOpt = Annotated[str | None, typer.Option("--qdrant-url", help="Use a Qdrant server instead of the embedded store.")]  # noqa: E501
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="A YAML config (default: configs/default.yaml).")]  # noqa: E501
-
-
-def _kb(index: str | None, qdrant_url: str | None = None, config: Path | None = None, **caption):
-    from ictrag.config import load_settings
-    from ictrag.kb import KnowledgeBase
-
-    overrides: dict = {}
-    if qdrant_url:
-        overrides["store"] = {"qdrant_url": qdrant_url}
-    if caption:
-        overrides["caption"] = {k: v for k, v in caption.items() if v is not None}
-    settings = load_settings(config, **overrides)
-    path = None
-    if index:
-        path = Path(index) if ("/" in index or Path(index).is_dir()) else settings.home / index
-    return KnowledgeBase(path, settings=settings)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    from rich.markup import escape
-
-    line = (message.splitlines() or [""])[0]
-    err.print(f"[red]error:[/red] {escape(line[:500])}", soft_wrap=True)
-    return typer.Exit(code)
-
-
 def _failure_line(result) -> str:
     from rich.markup import escape
 
@@ -106,10 +74,10 @@ def ingest(
     from ictrag.figures.registry import BACKENDS
 
     if captioner and captioner not in BACKENDS:
-        raise _fail(f"unknown captioner '{captioner}' (choose from {', '.join(BACKENDS)})")
+        raise fail(f"unknown captioner '{captioner}' (choose from {', '.join(BACKENDS)})")
     if engine not in ("local", "ray"):
-        raise _fail(f"unknown engine '{engine}' (choose from local, ray)")
-    kb = _kb(index, qdrant_url, config, backend=captioner)
+        raise fail(f"unknown engine '{engine}' (choose from local, ray)")
+    kb = open_kb(index, qdrant_url, config, backend=captioner)
     if workers:
         kb.settings.workers = workers
     if as_json:
@@ -143,10 +111,10 @@ def query(
 ) -> None:
     """Hybrid search over the index."""
     if kind not in (None, "text", "figure"):
-        raise _fail("--kind must be text or figure")
+        raise fail("--kind must be text or figure")
     if mode not in ("hybrid", "dense", "bm25"):
-        raise _fail("--mode must be hybrid, dense or bm25")
-    with _kb(index, qdrant_url, config) as kb:
+        raise fail("--mode must be hybrid, dense or bm25")
+    with open_kb(index, qdrant_url, config) as kb:
         hits = kb.search(text, k=k, kind=kind, doc=doc, figure_type=figure_type, mode=mode)
     if as_json:
         print(json.dumps([hit.to_json() for hit in hits], indent=1))
@@ -166,7 +134,7 @@ def query(
 @app.command()
 def docs(index: IndexOpt = None, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """List the indexed documents."""
-    rows = _kb(index, config=config).documents()
+    rows = open_kb(index, config=config).documents()
     if as_json:
         print(json.dumps(rows, indent=1))
         return
@@ -187,9 +155,9 @@ def remove(
     config: ConfigOpt = None,
 ) -> None:
     """Remove a document from the index."""
-    removed = _kb(index, qdrant_url, config).remove(doc)
+    removed = open_kb(index, qdrant_url, config).remove(doc)
     if not removed:
-        raise _fail(f"no indexed document matches '{doc}'", code=1)
+        raise fail(f"no indexed document matches '{doc}'", code=1)
     for path in removed:
         out.print(f"removed {path}")
 
@@ -216,7 +184,7 @@ def caption(
     try:
         figures = caption_file(file, settings, figure_dir, page=page)
     except LoadError as error:
-        raise _fail(f"{file}: {error}", code=1) from None
+        raise fail(f"{file}: {error}", code=1) from None
     if as_json:
         rows = [{"id": f.id, "page": f.page, "label": f.label, "origin": f.origin,
                  "image": f.image_path if out_dir else None, "text": f.logical.to_text() if f.logical else "",
@@ -233,10 +201,10 @@ def caption(
 
 
 def _mount() -> None:
-    from ictrag.evaluation.cli import eval_app
-    from ictrag.index.migrate import migrate_command
-    from ictrag.interfaces.cli import export_app, mcp_command, serve_command
-    from ictrag.training.cli import export_model_command, synth_app, train_command
+    from ictrag.cli.evaluate import eval_app
+    from ictrag.cli.index import migrate_command
+    from ictrag.cli.serve import export_app, mcp_command, serve_command
+    from ictrag.cli.train import export_model_command, synth_app, train_command
 
     app.add_typer(eval_app, name="eval", help="Evaluate captions, VQA answers and retrieval.")
     app.add_typer(synth_app, name="synth", help="Make training data: diagrams, experts, VQA.")

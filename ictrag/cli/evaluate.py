@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 
+from ictrag.cli.common import JsonOpt, err, fail, index_dir, out
 from ictrag.evaluation.captions import EvalError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -25,8 +25,6 @@ eval_app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
 if not out.is_terminal:  # piped: do not fold the comparison tables at 80 columns
     out.width = max(out.width, 160)
 
@@ -36,12 +34,6 @@ SystemOpt = Annotated[
 ReportOpt = Annotated[
     Path | None, typer.Option("--report", help="Write report.md and report.html here.")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 def _named(values: list[str] | None, what: str) -> dict[str, str]:
@@ -113,7 +105,7 @@ def captions(
         systems = {name: load_records(path) for name, path in files.items()}
         evaluation = evaluate_captions(systems, references, tokenize)
     except EvalError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     built = caption_report(evaluation, references, systems, gallery_limit=gallery)
     payload = {
         "tokenize": evaluation.tokenize,
@@ -176,7 +168,7 @@ def vqa(
             raise EvalError(f"two systems are named {sorted(clash)[0]!r}")
         systems = {name: load_answers(path) for name, path in files.items()}
     except EvalError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     for name, directory in models.items():
         try:
             answers = answer_with_dicmodel(
@@ -184,7 +176,7 @@ def vqa(
                 max_new_tokens=max_new_tokens,
             )  # fmt: skip
         except CaptionError as error:
-            raise _fail(str(error), code=1) from None
+            raise fail(str(error), code=1) from None
         systems[name] = answers
         if save_answers:
             save_answers.mkdir(parents=True, exist_ok=True)
@@ -195,7 +187,7 @@ def vqa(
     try:
         results = evaluate_vqa(systems, asked)
     except EvalError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     built = vqa_report(results, asked)
     payload = [
         {"name": r.name, "accuracy": r.accuracy, "counts": r.counts, "open": r.open_metrics,
@@ -240,15 +232,13 @@ def retrieval(
         modes = list(mode or MODES)
         evaluation = None
         for name, target in indexes.items():
-            path = Path(target)
-            if not ("/" in target or path.is_dir()):
-                path = settings.home / target
+            path = index_dir(target, settings.home)
             if not (path / "manifest.json").exists():
                 raise EvalError(f"no index at {path} (ingest first: ictrag ingest --index ...)")
             with KnowledgeBase(path, settings=settings) as kb:
                 evaluation = evaluate_retrieval(kb, asked, name, modes, k, evaluation)
     except EvalError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     built = retrieval_report(evaluation)
     payload = {
         "rows": [

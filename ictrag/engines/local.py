@@ -1,0 +1,55 @@
+"""The local engine: worker processes load and describe, the parent embeds and commits.
+
+Loading and the figure stage (parse, render, OCR) are CPU-bound and run in `spawn`ed
+processes (torch in the parent is not fork-safe); the parent chunks, embeds and writes as
+documents arrive, with at most 2x workers documents in flight to bound memory.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from ictrag.config import Settings
+from ictrag.ingest import FileResult, Indexer, Prepared, expected_cost, failed, prepare
+
+
+def _worker_init() -> None:
+    # Each worker is one CPU; oversubscribing BLAS/ONNX threads on 2 cores slows all.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def _prepare_all(
+    jobs: list[tuple[str, str]], settings: Settings, index_dir: Path
+) -> Iterator[Prepared]:
+    if settings.workers <= 1 or len(jobs) <= 1:
+        for path, sha in jobs:
+            yield prepare(path, sha, settings, str(index_dir))
+        return
+    context = multiprocessing.get_context("spawn")  # torch in the parent is not fork-safe
+    workers = min(settings.workers, len(jobs))
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init) as pool:
+        # Longest jobs first: a figure-heavy manual started last would leave a core idle.
+        queue = sorted(jobs, key=lambda job: -expected_cost(job[0]))
+        running: set[Future] = set()
+        # Bounded in-flight work keeps memory flat on large corpora.
+        while queue or running:
+            while queue and len(running) < workers * 2:
+                path, sha = queue.pop(0)
+                running.add(pool.submit(prepare, path, sha, settings, str(index_dir)))
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+
+
+class LocalEngine:
+    def __init__(self, settings: Settings, index_dir: Path):
+        self.settings = settings
+        self.index_dir = index_dir
+
+    def __call__(self, jobs: list[tuple[str, str]], indexer: Indexer) -> Iterator[FileResult]:
+        for prepared in _prepare_all(jobs, self.settings, self.index_dir):
+            yield indexer.write(prepared) if prepared.document else failed(prepared)

@@ -1,0 +1,84 @@
+"""Planning an ingest: which files to read, and which are unchanged or duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ictrag.index.manifest import Manifest, ManifestEntry
+from ictrag.load import SUPPORTED_SUFFIXES
+from ictrag.model import sha256_file
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, and supported files under directories (hidden ones skipped)."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    found.append(child)
+        else:
+            found.append(path)
+    unique: dict[str, Path] = {}
+    for path in found:
+        unique.setdefault(str(path.resolve()), path)
+    return list(unique.values())
+
+
+def twin(manifest: Manifest, sha: str) -> ManifestEntry | None:
+    return next((e for e in manifest.entries.values() if e.sha256 == sha), None)
+
+
+Decision = Literal["missing", "unchanged", "duplicate", "job", "twin"]
+
+
+@dataclass
+class Step:
+    """One file's fate. `duplicate`: same bytes as `twin`, already indexed; `twin`: same
+    bytes as a file queued earlier in this run (recorded once that one is committed)."""
+
+    path: str
+    decision: Decision
+    sha256: str = ""
+    entry: ManifestEntry | None = None
+
+
+@dataclass
+class Plan:
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def jobs(self) -> list[tuple[str, str]]:
+        return [(s.path, s.sha256) for s in self.steps if s.decision == "job"]
+
+    @property
+    def twins(self) -> list[tuple[str, str]]:
+        return [(s.path, s.sha256) for s in self.steps if s.decision == "twin"]
+
+
+def plan(files: list[Path], manifest: Manifest) -> Plan:
+    """Classify each file against the manifest: new or changed files become jobs."""
+    result = Plan()
+    queued: set[str] = set()
+    for file in files:
+        key = str(file.resolve())
+        if not file.is_file():
+            result.steps.append(Step(key, "missing"))
+            continue
+        sha = sha256_file(file)
+        entry = manifest.get(key)
+        if entry is not None and entry.sha256 == sha:
+            result.steps.append(Step(key, "unchanged", sha, entry))
+        elif (other := twin(manifest, sha)) is not None:
+            result.steps.append(Step(key, "duplicate", sha, other))
+        elif sha in queued:
+            result.steps.append(Step(key, "twin", sha))
+        else:
+            queued.add(sha)
+            result.steps.append(Step(key, "job", sha))
+    return result
