@@ -46,7 +46,7 @@ def test_packet_pdf_and_a_raster_png(tmp_path, corpus):
 
 def test_cli_json_and_errors(tmp_path, sample_pdf):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    cli = [sys.executable, "-m", "ictrag.cli.main", "caption"]
+    cli = [sys.executable, "-m", "ictrag", "caption"]
     run = subprocess.run([*cli, str(sample_pdf), "--page", "4", "--json", "--out", str(tmp_path)],
                          capture_output=True, text=True, env=env)  # fmt: skip
     assert run.returncode == 0, run.stderr

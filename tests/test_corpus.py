@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ictrag.cli.serve import export_app
-from ictrag.corpus import (
+from ictrag.export.corpus import (
     CorpusOptions,
     detect_language,
     document_text,
@@ -19,7 +19,7 @@ from ictrag.corpus import (
     export_pairs,
     read_shards,
 )
-from ictrag.dedup import Deduplicator, MinHasher, lsh_params, shingles
+from ictrag.export.dedup import Deduplicator, MinHasher, lsh_params, shingles
 from ictrag.kb import KnowledgeBase
 from ictrag.model import Figure, TextBlock, TextKind
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ictrag import KnowledgeBase
-from ictrag.cli.main import app
+from ictrag.cli import app
 from ictrag.config import load_settings
 from ictrag.index.embed import DenseEmbedder
 from ictrag.index.migrate import MigrateError, migrate

@@ -138,7 +138,7 @@ def test_cli_exit_codes_and_json(tmp_path):
     folder.mkdir()
     _manual_pdf(folder / "ok.pdf", "MPLS LDP session on GE0/0/2.")
     (folder / "bad.pdf").write_bytes(b"%PDF-1.7 broken")
-    cli = [sys.executable, "-m", "ictrag.cli.main"]
+    cli = [sys.executable, "-m", "ictrag"]
     run = subprocess.run([*cli, "ingest", str(folder), "--index", str(tmp_path / "i"), "--json"],
                          capture_output=True, text=True, env=env)  # fmt: skip
     assert run.returncode == 1, run.stderr

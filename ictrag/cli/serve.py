@@ -95,7 +95,7 @@ def export_corpus_command(
 ) -> None:
     """One record per document in reading order, figures inlined as <figure> logical text;
     exact and near duplicates removed; deterministic shards."""
-    from ictrag.corpus import CorpusOptions, ExportError, export_corpus
+    from ictrag.export.corpus import CorpusOptions, ExportError, export_corpus
 
     if fmt not in ("jsonl", "parquet"):
         raise fail(f"unknown format {fmt!r}: use jsonl or parquet")
@@ -125,7 +125,7 @@ def export_pairs_command(
     config: ConfigOpt = None,
 ) -> None:
     """Figure images with their logical text: the stage-2 draft pairs."""
-    from ictrag.corpus import ExportError, export_pairs
+    from ictrag.export.corpus import ExportError, export_pairs
 
     try:
         report = export_pairs(open_kb(index, config=config), out)

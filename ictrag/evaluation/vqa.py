@@ -302,7 +302,7 @@ def answer_with_dicmodel(
     from PIL import Image
 
     from ictrag.config import CaptionSettings
-    from ictrag.figures.models.vlm import DICModelCaptioner, _hf_messages
+    from ictrag.figures.models.vlm import DICModelCaptioner, hf_messages
 
     captioner = DICModelCaptioner(
         CaptionSettings(backend="dicmodel", model=model, adapter=adapter),
@@ -324,7 +324,7 @@ def answer_with_dicmodel(
                 answers[question.id] = ""
                 continue
         content.append({"type": "text", "text": question_prompt(question)})
-        messages = _hf_messages([{"role": "user", "content": content}])
+        messages = hf_messages([{"role": "user", "content": content}])
         prompt = processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         prepared.append((question.id, prompt, image))
     for start in range(0, len(prepared), batch_size):

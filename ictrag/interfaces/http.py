@@ -26,14 +26,14 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ictrag.interfaces.jobs import Busy, IngestQueue, Job, RWLock
-from ictrag.interfaces.views import (
+from ictrag.load import SUPPORTED_SUFFIXES
+from ictrag.views import (
     InterfaceError,
     clean_figure_id,
     figure_image,
     figure_view,
     page_text,
 )
-from ictrag.load import SUPPORTED_SUFFIXES
 
 TOKEN_ENV = "ICTRAG_API_TOKEN"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import anyio
 from mcp.types import ImageContent, TextContent
 
-from ictrag.interfaces.views import (
+from ictrag.views import (
     InterfaceError,
     clean_figure_id,
     figure_image,

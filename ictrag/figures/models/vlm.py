@@ -88,7 +88,7 @@ def _set_pixels(processor: Any, min_pixels: int | None, max_pixels: int | None) 
         image_processor.max_pixels = max_pixels
 
 
-def _hf_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def hf_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Image parts become bare placeholders: the images go to the processor separately."""
     converted = []
     for message in messages:
@@ -180,7 +180,7 @@ class DICModelCaptioner:
                     image = opened.convert("RGB")
             except Exception:
                 return None, None  # unreadable image: this item gets an empty result
-        messages = _hf_messages(build_messages(item, hint))
+        messages = hf_messages(build_messages(item, hint))
         prompt = processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return prompt, image
 

@@ -23,9 +23,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ictrag.dedup import Deduplicator
-from ictrag.interfaces.views import without_repeated_captions
+from ictrag.export.dedup import Deduplicator
 from ictrag.model import Document, Figure, TextBlock
+from ictrag.views import without_repeated_captions
 
 CORPUS_FIELDS = (
     "id", "source", "title", "licence", "language", "text", "n_chars",
@@ -246,7 +246,7 @@ def export_pairs(kb: Any, out: Path) -> PairsReport:
     """images/<id16>.png + pairs.jsonl: {id, image, caption, type, label, doc, doc_id, page,
     mermaid, logical, meta{label, context, inner_text, source}}, the record shape that
     ictrag.training.data.load_samples reads (image relative to the JSONL's folder)."""
-    from ictrag.interfaces.views import figure_image
+    from ictrag.views import figure_image
 
     if not (kb.path / "manifest.json").exists():
         raise ExportError(f"no index at {kb.path} (manifest.json missing): ingest first")

@@ -1,0 +1,1 @@
+"""Exports for pretraining: a cleaned text corpus and image + logical-text pairs."""
