@@ -19,8 +19,9 @@ class EmbedSettings(BaseModel):
     """Texts per forward pass; None: 16 on CPU (fastest for MiniLM here: +7-12 % over 64,
     the activations stay in cache), 128 on a GPU."""
     device: str | None = None
-    max_tokens: int = 256
-    """Chunk budget in the embedder's own tokens (MiniLM's window is 256)."""
+    max_tokens: int | None = None
+    """Chunk budget in the embedder's own tokens, special tokens included; None: the
+    model's window (256 for MiniLM). A larger value is capped at the window."""
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     """auto: bf16 autocast where the hardware computes it natively (CUDA; CPUs with
     avx512_bf16 or AMX), fp32 elsewhere. See docs/benchmarks.md for speed and agreement."""
@@ -42,6 +43,11 @@ class CaptionSettings(BaseModel):
     min_pixels: int = 3136
     timeout_s: float = 120.0
     concurrency: int = 4
+    """openai: requests in flight at once."""
+    batch_size: int = 4
+    """dicmodel: figures per generate call."""
+    max_new_tokens: int | None = None
+    """Answer length cap; None: 512 for dicmodel, 1024 for openai."""
 
 
 class LoadSettings(BaseModel):

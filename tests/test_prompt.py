@@ -45,19 +45,19 @@ def text_of(messages: list[dict]) -> str:
     return "\n".join(part["text"] for part in messages[1]["content"] if part["type"] == "text")
 
 
-def test_prompt_carries_label_context_inner_text_and_hint():
-    messages = build_messages(ITEM, "topology")
+def test_prompt_carries_label_context_inner_text():
+    messages = build_messages(ITEM)
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "only" in messages[0]["content"].lower()
     text = text_of(messages)
-    for expected in (ITEM.label, ITEM.context, ITEM.inner_text, "topology", "TYPE:", "RELATIONS:"):
+    for expected in (ITEM.label, ITEM.context, ITEM.inner_text, "TYPE:", "RELATIONS:"):
         assert expected in text
     assert messages[1]["content"][0] == {"type": "image", "image": ITEM.image_path}
     assert PROMPT_VERSION
 
 
 def test_prompt_without_image_or_grounding_has_no_empty_sections():
-    messages = build_messages(FigureInput(image_path=None), None)
+    messages = build_messages(FigureInput(image_path=None))
     assert all(part["type"] == "text" for part in messages[1]["content"])
     text = text_of(messages)
     assert "Figure label" not in text and "Text inside" not in text and "hint" not in text

@@ -3,8 +3,7 @@ chart, screenshot, photo, other.
 
 `graph_kind` decides from a recovered structure (decisions -> flowchart, [*] pseudo-states
 -> state, device/interface words with undirected links -> topology, nested containers ->
-architecture); `image_kind` decides from pixel statistics when no structure was found
-(photos have many colours and soft gradients, screenshots large flat areas and much text).
+architecture).
 """
 
 from __future__ import annotations
@@ -66,28 +65,3 @@ def graph_kind(graph: DiagramGraph, texts: list[str]) -> str:
     if nested:
         return "architecture"
     return "other"
-
-
-def image_kind(image_path: str) -> tuple[str, float]:
-    """(kind, confidence) from pixel statistics alone: photo, screenshot, chart or other.
-
-    Diagrams are mostly white with few colours; photos have many distinct colours and few
-    flat areas."""
-    import numpy as np
-    from PIL import Image
-
-    with Image.open(image_path) as image:
-        rgb = np.asarray(image.convert("RGB").resize((256, 256)))
-    pixels = rgb.reshape(-1, 3) // 16
-    distinct = len({tuple(p) for p in pixels[::3]})
-    gray = rgb.mean(axis=2)
-    white = float((gray > 235).mean())
-    dark = float((gray < 40).mean())
-    flat = float((np.abs(np.diff(gray, axis=1)) < 2).mean())
-    if distinct > 600 and white < 0.3 and flat < 0.6:
-        return "photo", 0.6
-    if dark > 0.5 and distinct > 40:
-        return "screenshot", 0.4
-    if white < 0.5 and flat > 0.8 and distinct > 60:
-        return "screenshot", 0.4
-    return "other", 0.2

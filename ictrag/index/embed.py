@@ -125,8 +125,10 @@ class DenseEmbedder:
 
     @cached_property
     def max_tokens(self) -> int:
-        """The model's window (word pieces, special tokens included)."""
-        return int(self.model.max_seq_length)
+        """The chunk budget: the model's window (word pieces, special tokens included), or
+        `embed.max_tokens` when that is smaller."""
+        window = int(self.model.max_seq_length)
+        return min(window, self.settings.max_tokens or window)
 
     def _precision(self):
         """bf16 autocast halves MiniLM's CPU time where the CPU has bf16 units (measured

@@ -59,7 +59,7 @@ MERMAID:
 ```"""
 
 
-def build_messages(item: FigureInput, type_hint: str | None = None) -> list[dict[str, Any]]:
+def build_messages(item: FigureInput) -> list[dict[str, Any]]:
     """System + user chat messages for one figure.
 
     The user content holds an `{"type": "image", "image": path}` part (absent when the figure has
@@ -68,8 +68,6 @@ def build_messages(item: FigureInput, type_hint: str | None = None) -> list[dict
     parts = [
         "Describe this figure's structure: global (summary), partial (components), detailed (relations)."
     ]
-    if type_hint:
-        parts.append(f"Figure type hint (from its layout, may be wrong): {type_hint}")
     if item.label:
         parts.append(f"Figure label: {item.label.strip()}")
     if item.context:

@@ -111,7 +111,7 @@ class OpenAICaptioner:
         self.settings = settings
         self.model = settings.model
         self.url = chat_url(settings.base_url)
-        self.max_new_tokens = max_new_tokens or getattr(settings, "max_new_tokens", None) or 1024
+        self.max_new_tokens = max_new_tokens or settings.max_new_tokens or 1024
         self.retries = retries
         self.backoff_s = backoff_s
         headers = {"Content-Type": "application/json"}
@@ -124,17 +124,14 @@ class OpenAICaptioner:
     def close(self) -> None:
         self._client.close()
 
-    def describe(
-        self, items: list[FigureInput], type_hints: list[str | None] | None = None
-    ) -> list[LogicalText]:
+    def describe(self, items: list[FigureInput]) -> list[LogicalText]:
         if not items:
             return []
-        hints = type_hints or [None] * len(items)
         abort = threading.Event()
 
-        def one(item: FigureInput, hint: str | None) -> LogicalText:
+        def one(item: FigureInput) -> LogicalText:
             try:
-                text = self.complete(item, hint, abort)
+                text = self.complete(item, abort)
             except _ItemRejected:
                 return LogicalText(backend=self.name, model=self.model)
             except CaptionError:
@@ -144,20 +141,16 @@ class OpenAICaptioner:
 
         workers = max(1, min(self.settings.concurrency, len(items)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(one, item, hint) for item, hint in zip(items, hints, strict=True)
-            ]
+            futures = [pool.submit(one, item) for item in items]
             results: list[LogicalText] = []
             for future in futures:
                 results.append(future.result())  # the first CaptionError propagates
         return results
 
-    def complete(
-        self, item: FigureInput, type_hint: str | None = None, abort: threading.Event | None = None
-    ) -> str:
+    def complete(self, item: FigureInput, abort: threading.Event | None = None) -> str:
         """The raw answer text for one figure."""
         try:
-            messages = _openai_messages(build_messages(item, type_hint), self.settings.max_pixels)
+            messages = _openai_messages(build_messages(item), self.settings.max_pixels)
         except OSError as error:
             raise _ItemRejected(str(error)) from error
         payload = {

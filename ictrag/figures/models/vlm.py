@@ -113,8 +113,8 @@ class DICModelCaptioner:
         if not settings.model:
             raise CaptionError("caption.model is not set: give a DICModel directory or hub id")
         self.settings = settings
-        self.batch_size = batch_size or getattr(settings, "batch_size", None) or 4
-        self.max_new_tokens = max_new_tokens or getattr(settings, "max_new_tokens", None) or 512
+        self.batch_size = batch_size or settings.batch_size
+        self.max_new_tokens = max_new_tokens or settings.max_new_tokens or 512
         self.model = settings.model + (
             f"+{Path(settings.adapter).name}" if settings.adapter else ""
         )
@@ -129,10 +129,8 @@ class DICModelCaptioner:
             max_pixels=self.settings.max_pixels,
         )
 
-    def describe(
-        self, items: list[FigureInput], type_hints: list[str | None] | None = None
-    ) -> list[LogicalText]:
-        texts = self.generate(items, type_hints)
+    def describe(self, items: list[FigureInput]) -> list[LogicalText]:
+        texts = self.generate(items)
         return [
             parse_answer(text, self.name, self.model, figure_text=figure_text(item))
             if text is not None
@@ -140,17 +138,11 @@ class DICModelCaptioner:
             for item, text in zip(items, texts, strict=True)
         ]
 
-    def generate(
-        self, items: list[FigureInput], type_hints: list[str | None] | None = None
-    ) -> list[str | None]:
+    def generate(self, items: list[FigureInput]) -> list[str | None]:
         """Raw answers, one per item; None where that item could not be captioned."""
-        hints = type_hints or [None] * len(items)
         self.last_new_tokens = [0] * len(items)
         answers: list[str | None] = [None] * len(items)
-        prepared = [
-            (i, *self._prepare(item, hint))
-            for i, (item, hint) in enumerate(zip(items, hints, strict=True))
-        ]
+        prepared = [(i, *self._prepare(item)) for i, item in enumerate(items)]
         ready = [entry for entry in prepared if entry[1] is not None]
         for start in range(0, len(ready), self.batch_size):
             batch = ready[start : start + self.batch_size]
@@ -169,7 +161,7 @@ class DICModelCaptioner:
                 self.last_new_tokens[index] = count
         return answers
 
-    def _prepare(self, item: FigureInput, hint: str | None) -> tuple[str | None, Any]:
+    def _prepare(self, item: FigureInput) -> tuple[str | None, Any]:
         _, processor = self.load()
         image = None
         if item.image_path:
@@ -180,7 +172,7 @@ class DICModelCaptioner:
                     image = opened.convert("RGB")
             except Exception:
                 return None, None  # unreadable image: this item gets an empty result
-        messages = hf_messages(build_messages(item, hint))
+        messages = hf_messages(build_messages(item))
         prompt = processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return prompt, image
 
