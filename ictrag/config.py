@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -102,6 +104,17 @@ class Settings(BaseSettings):
     load: LoadSettings = Field(default_factory=LoadSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     ray: RaySettings = Field(default_factory=RaySettings)
+
+
+def hub_allowed(environ: Mapping[str, str] = os.environ) -> bool:
+    """Hub model ids load only when the user opts in with ICTRAG_HUB=1 (offline by design)."""
+    return environ.get("ICTRAG_HUB") == "1"
+
+
+def local_only(model: str) -> bool:
+    """`local_files_only` for a model name: a local directory never reaches a hub, and a hub
+    id does only when the hub is allowed."""
+    return Path(model).expanduser().is_dir() or not hub_allowed()
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

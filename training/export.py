@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from ictrag.config import local_only
 
 
 class ExportError(RuntimeError):
@@ -40,7 +41,7 @@ def export_model(adapter: Path, out: Path, base: str | None = None) -> Path:
     base = base or json.loads(config_path.read_text()).get("base_model_name_or_path")
     if not base:
         raise ExportError("the adapter names no base model: pass --base")
-    local = Path(base).is_dir() or os.environ.get("HF_HUB_OFFLINE") == "1"
+    local = local_only(base)
     try:
         from peft import PeftModel
 
@@ -51,7 +52,7 @@ def export_model(adapter: Path, out: Path, base: str | None = None) -> Path:
         model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
         source = adapter if (adapter / "preprocessor_config.json").exists() or (adapter / "processor_config.json").exists() else base  # fmt: skip
         processor = AutoProcessor.from_pretrained(
-            source, local_files_only=Path(source).is_dir() or local
+            source, local_files_only=local_only(str(source))
         )
     except Exception as error:
         raise ExportError(f"cannot merge {adapter} into {base}: {type(error).__name__}: {str(error).splitlines()[0][:200]}") from None  # fmt: skip

@@ -13,7 +13,6 @@ split at the end. Stages chain through `init`: start from the previous stage's m
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +20,8 @@ import yaml
 from ictrag.training.collate import VisionSFTCollator, set_pixels
 from ictrag.training.data import SampleDataset, load_samples, split_samples
 from pydantic import BaseModel, Field
+
+from ictrag.config import local_only
 
 
 class TrainError(RuntimeError):
@@ -122,7 +123,7 @@ def load_model(config: SFTConfig) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
-    local = Path(config.model).is_dir() or os.environ.get("HF_HUB_OFFLINE") == "1"
+    local = local_only(config.model)
     dtype = torch.bfloat16 if _use_bf16(config) else torch.float32
     try:
         processor = AutoProcessor.from_pretrained(config.model, local_files_only=local)

@@ -7,7 +7,6 @@ report.md (+ plots/) and a self-contained report.html there. Exit 2 on bad input
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +15,6 @@ from rich.table import Table as RichTable
 
 from ictrag.cli.common import JsonOpt, err, fail, index_dir, out
 from ictrag.evaluation.captions import EvalError
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 eval_app = typer.Typer(
     name="eval",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ictrag.cli.common import ConfigOpt, IndexOpt, JsonOpt, UrlOpt, err, fail, open_kb, out
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # hub models are opt-in (ICTRAG_HUB=1 lifts this)
-if os.environ.get("ICTRAG_HUB") == "1":
-    os.environ.pop("HF_HUB_OFFLINE", None)
+from ictrag.cli.env import apply_policy
 
 app = typer.Typer(
     name="ictrag",
@@ -23,6 +19,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _start() -> None:
+    """Turn ICT manuals, text and figures, into a hybrid-searchable knowledge base."""
+    apply_policy()
+
+
 def _failure_line(result) -> str:
     from rich.markup import escape
 

@@ -8,7 +8,6 @@ app.add_typer(export_app, name="export")
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -16,7 +15,6 @@ import typer
 
 from ictrag.cli.common import ConfigOpt, IndexOpt, UrlOpt, fail, open_kb
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 def serve_command(
     index: IndexOpt = None,

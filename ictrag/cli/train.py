@@ -9,15 +9,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ictrag.cli.common import JsonOpt, err, fail, out
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 synth_app = typer.Typer(help="Build training data: synthetic pairs, expert pairs, VQA.", no_args_is_help=True)  # fmt: skip
 

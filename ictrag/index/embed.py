@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ictrag.config import EmbedSettings
+from ictrag.config import EmbedSettings, local_only
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -83,7 +83,6 @@ def resolve_model(name: str) -> str:
 @lru_cache(maxsize=4)
 def load_model(name: str, device: str | None = None) -> SentenceTransformer:
     """One model instance per (name, device) in the process."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import torch
     from sentence_transformers import SentenceTransformer
@@ -93,7 +92,8 @@ def load_model(name: str, device: str | None = None) -> SentenceTransformer:
         torch.set_num_threads(TORCH_THREADS)
     hf_logging.disable_progress_bar()
     try:
-        return SentenceTransformer(resolve_model(name), device=device)
+        path = resolve_model(name)
+        return SentenceTransformer(path, device=device, local_files_only=local_only(path))
     except (OSError, ValueError) as exc:
         raise EmbedError(f"cannot load embedding model {name!r}: {exc}") from exc
 

@@ -31,12 +31,8 @@ from ictrag.load.errors import LoadError
 from ictrag.load.render import ImageError, save_image_bytes
 from ictrag.model import Document, Figure, TextBlock, TextKind, sha256_file
 
-for _name, _value in (
-    ("DO_NOT_TRACK", "1"),
-    ("SCARF_NO_ANALYTICS", "true"),
-    ("UNSTRUCTURED_DISABLE_NOTICE", "1"),
-):
-    os.environ.setdefault(_name, _value)
+# unstructured phones home when it is first imported unless told not to; set just before.
+QUIET = {"DO_NOT_TRACK": "1", "SCARF_NO_ANALYTICS": "true", "UNSTRUCTURED_DISABLE_NOTICE": "1"}
 
 SPACY_MODEL = "en_core_web_sm"
 MIME = {
@@ -149,6 +145,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _partition(path: Path) -> list:
+    for name, value in QUIET.items():
+        os.environ.setdefault(name, value)
     ensure_offline_nlp()
     suffix = path.suffix.lower()
     if suffix == ".docx":

@@ -14,6 +14,7 @@ import random
 import re
 from typing import Protocol
 
+from ictrag.config import local_only
 from ictrag.figures.graph import DiagramGraph, graph_to_logical
 from ictrag.figures.mermaid import parse
 from ictrag.model import LogicalText
@@ -233,11 +234,12 @@ class LocalRewriter:
             try:
                 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+                local = local_only(self.model_name)
                 self._tokenizer = AutoTokenizer.from_pretrained(
-                    self.model_name, local_files_only=True
+                    self.model_name, local_files_only=local
                 )
                 self._model = AutoModelForCausalLM.from_pretrained(
-                    self.model_name, local_files_only=True
+                    self.model_name, local_files_only=local
                 ).eval()
             except Exception as error:
                 raise RewriteError(

@@ -6,25 +6,17 @@ captioned in left-padded greedy batches; only the new tokens are decoded and par
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
-from ictrag.config import CaptionSettings
+from ictrag.config import CaptionSettings, local_only
 from ictrag.figures.base import CaptionError, FigureInput
 from ictrag.figures.models.prompt import PROMPT_VERSION, build_messages, figure_text, parse_answer
 from ictrag.model import LogicalText
 
 _LOADED: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 _LOCK = threading.Lock()
-
-
-def _offline(model: str) -> bool:
-    """Never reach a hub for a local directory, nor when HF_HUB_OFFLINE is set."""
-    if Path(model).expanduser().is_dir():
-        return True
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
 
 
 def _one_line(error: BaseException) -> str:
@@ -51,7 +43,7 @@ def load_dicmodel(
         try:
             from transformers import AutoModelForImageTextToText, AutoProcessor
 
-            offline = _offline(model)
+            offline = local_only(model)
             processor = AutoProcessor.from_pretrained(model, local_files_only=offline)
             network = AutoModelForImageTextToText.from_pretrained(
                 model, dtype=dtype, local_files_only=offline
