@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from ictrag.index.store import SparseVec
 
-Status = Literal["ingested", "unchanged", "duplicate", "failed", "removed"]
+Status = Literal["ingested", "unchanged", "duplicate", "failed", "removed", "empty"]
 Engine = Literal["local", "ray"]
 ENGINES = ("local", "ray")
 
@@ -68,6 +68,7 @@ class IngestReport(BaseModel):
             "duplicates": self.count("duplicate"),
             "removed": self.count("removed"),
             "failed": self.count("failed"),
+            "empty": self.count("empty"),
             "pages": sum(r.pages for r in done),
             "text_chunks": sum(r.chunks - r.figure_chunks for r in done),
             "figures": sum(r.figures for r in done),
@@ -280,6 +281,12 @@ class Indexer:
         assert document is not None
         started = time.perf_counter()
         chunks = encoded.chunks
+        if not chunks:  # no text, no figure: nothing to index, and no stale version kept
+            self.remove_path(prepared.path)
+            return FileResult(
+                path=prepared.path, status="empty", title=document.title,
+                error="no text or figures found", seconds=prepared.seconds + seconds,
+            )
         old = self.manifest.get(prepared.path)
         if not upserted:
             self.store.upsert(chunks, encoded.dense, encoded.sparse)
