@@ -151,6 +151,9 @@ class Document(BaseModel):
     page_count: int = 0
     elements: list[Element] = Field(default_factory=list)
     metadata: dict[str, str] = Field(default_factory=dict)
+    furniture: list[str] = Field(default_factory=list)
+    """Running headers, footers and page numbers, once each (digit-blind): kept here rather
+    than repeated in every chunk."""
 
     @property
     def figures(self) -> list[Figure]:

@@ -33,6 +33,12 @@ def _failure_line(result) -> str:
     return f"[red]failed[/red] {escape(result.path)}: {escape(result.error or '')}"
 
 
+def _empty_line(result) -> str:
+    from rich.markup import escape
+
+    return f"[yellow]empty[/yellow] {escape(result.path)}: nothing indexed ({escape(result.error or '')})"  # noqa: E501
+
+
 class _RichProgress:
     def __init__(self, progress: Progress):
         self.progress = progress
@@ -97,6 +103,8 @@ def ingest(
         for result in report.files:
             if result.status == "failed":
                 out.print(_failure_line(result), soft_wrap=True)
+            elif result.status == "empty":
+                out.print(_empty_line(result), soft_wrap=True)
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -37,6 +37,10 @@ class _Piece:
 class _Section:
     heading_path: list[str]
     pieces: list[_Piece] = field(default_factory=list)
+    start: int = 1
+    """Page of the section's first block."""
+    bare: bool = False
+    """Headings with no body under them: the pieces are those headings, with no prefix."""
 
 
 def _split_words(text: str, budget: int, count: TokenCounter) -> list[str]:
@@ -79,19 +83,34 @@ def _heading_prefix(heading_path: list[str]) -> str:
     return " > ".join(heading_path) + "\n" if heading_path else ""
 
 
-def _sections(blocks: list[TextBlock]) -> list[_Section]:
+def _sections(blocks: list[TextBlock], next_path: list[str] | None = None) -> list[_Section]:
+    """Blocks grouped by heading path. A heading that stands in its own path is not body
+    text (it is the chunk's first line). A section with nothing under it is kept as a
+    heading-only chunk unless the section that follows (`next_path` after the last one)
+    carries its headings in its own prefix: a one-heading file still yields a chunk."""
     sections: list[_Section] = []
     for block in blocks:
         if not sections or block.heading_path != sections[-1].heading_path:
-            sections.append(_Section(list(block.heading_path)))
-        if block.kind == TextKind.heading:
-            continue  # the heading path already carries it, as the chunk's first line
+            sections.append(_Section(list(block.heading_path), start=block.page))
+        if block.kind == TextKind.heading and block.text in block.heading_path:
+            continue
         sections[-1].pieces.append(_Piece(block.text, 0, block.page))
-    return [section for section in sections if section.pieces]
+    kept: list[_Section] = []
+    for i, section in enumerate(sections):
+        following = sections[i + 1].heading_path if i + 1 < len(sections) else next_path
+        depth = len(section.heading_path)
+        if section.pieces:
+            kept.append(section)
+        elif depth and not (following and following[:depth] == section.heading_path):
+            # Runs of bare headings (slide labels, a heading-only file) share one chunk.
+            if not (kept and kept[-1].bare):
+                kept.append(_Section(section.heading_path, bare=True))
+            kept[-1].pieces.append(_Piece(" > ".join(section.heading_path), 0, section.start))
+    return kept
 
 
 def _pack(section: _Section, room: int, count: TokenCounter) -> list[tuple[str, list[int]]]:
-    prefix = _heading_prefix(section.heading_path)
+    prefix = "" if section.bare else _heading_prefix(section.heading_path)
     room = max(room - (count([prefix])[0] if prefix else 0), room // 2)
     pieces: list[_Piece] = []
     for piece in section.pieces:
@@ -219,8 +238,8 @@ def chunk_document(document: Document, count_tokens: TokenCounter, max_tokens: i
 
     pending: list[TextBlock] = []
 
-    def flush() -> None:
-        for section in _sections(pending):
+    def flush(next_path: list[str] | None = None) -> None:
+        for section in _sections(pending, next_path):
             for text, pages in _pack(section, budget, count_tokens):
                 add("text", text, pages, section.heading_path)
         pending.clear()
@@ -229,7 +248,7 @@ def chunk_document(document: Document, count_tokens: TokenCounter, max_tokens: i
         if isinstance(element, TextBlock):
             pending.append(element)
             continue
-        flush()
+        flush(element.heading_path)
         logical = element.logical
         for text in figure_texts(element):
             if not text.strip():

@@ -64,6 +64,12 @@ class Indexer:
         assert document is not None
         started = time.perf_counter()
         chunks = encoded.chunks
+        if not chunks:  # no text, no figure: nothing to index, and no stale version kept
+            self.remove_path(prepared.path)
+            return FileResult(
+                path=prepared.path, status="empty", title=document.title,
+                error="no text or figures found", seconds=prepared.seconds + seconds,
+            )
         old = self.manifest.get(prepared.path)
         if not upserted:
             self.store.upsert(chunks, encoded.dense, encoded.sparse)

@@ -6,7 +6,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-Status = Literal["ingested", "unchanged", "duplicate", "failed", "removed"]
+Status = Literal["ingested", "unchanged", "duplicate", "failed", "removed", "empty"]
 
 
 class FileResult(BaseModel):
@@ -41,6 +41,7 @@ class IngestReport(BaseModel):
             "duplicates": self.count("duplicate"),
             "removed": self.count("removed"),
             "failed": self.count("failed"),
+            "empty": self.count("empty"),
             "pages": sum(r.pages for r in done),
             "text_chunks": sum(r.chunks - r.figure_chunks for r in done),
             "figures": sum(r.figures for r in done),

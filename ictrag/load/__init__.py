@@ -40,13 +40,14 @@ def load(path: str | Path, figure_dir: str | Path, settings: LoadSettings | None
     if not path.is_file():
         raise LoadError(f"not a file: {path}")
     size = path.stat().st_size
-    if size == 0:
-        raise LoadError("empty file")
     if size > settings.max_file_mb * 1024 * 1024:
         raise LoadError(f"file too large ({size / 2**20:.0f} MB > {settings.max_file_mb} MB limit)")
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise LoadError(f"unsupported file type '{path.suffix or path.name}'")
+    if size == 0 and kind != "office":
+        # A 0-byte text file is empty text; a 0-byte PDF or image is a broken file.
+        raise LoadError("empty file")
     actual = sniff(path)
     expected = {"pdf": {"pdf"}, "image": {"image"}}.get(kind)
     if expected is not None and actual not in expected:

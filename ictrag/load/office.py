@@ -192,14 +192,26 @@ def _table_rows(element) -> str:
     return "\n".join(rows) or str(element)
 
 
-def _blocks(elements: list, suffix: str, bullets: set[str]) -> list[TextBlock]:
+_FURNITURE = {"Header", "Footer", "PageNumber"}
+
+
+def _blocks(
+    elements: list, suffix: str, bullets: set[str], furniture: dict[str, str]
+) -> list[TextBlock]:
+    """Body text blocks in order; running headers, footers and page numbers go to
+    `furniture` instead (once per text)."""
     blocks: list[TextBlock] = []
     path: list[tuple[int, str]] = []
     for element in elements:
         kind = _KINDS.get(element.category)
         text = _table_rows(element) if kind is TextKind.table else str(element).strip()
-        if kind is None or not text:
-            continue  # Header, Footer, PageNumber, PageBreak, Image: not body text
+        if not text or element.category == "PageBreak":
+            continue
+        if element.category in _FURNITURE:
+            furniture.setdefault(" ".join(text.split()).lower(), text)
+            continue
+        # Any other category with text (Image alt text, Link, ...) is still text of the file.
+        kind = kind or TextKind.paragraph
         depth = element.metadata.category_depth
         page = element.metadata.page_number or 1
         level = None
@@ -254,6 +266,81 @@ def _docx_pictures(path: Path) -> list[_Picture]:
         anchor = before[-1] if before else ""
         pictures.extend(_Picture(blob, 1, anchor, label, context) for blob in blobs)
     return pictures
+
+
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _docx_toc(path: Path) -> list[str]:
+    """Table-of-contents lines (paragraph styles TOC1, TOC2, ...), which unstructured drops:
+    headings and page numbers restated, furniture rather than body text."""
+    import docx
+    from docx.oxml.ns import qn
+
+    lines = []
+    for para in docx.Document(str(path)).element.body.iter(qn("w:p")):
+        style = para.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        if style is not None and style.get(qn("w:val"), "").upper().startswith("TOC"):
+            text = " ".join("".join(t.text or "" for t in para.iter(qn("w:t"))).split())
+            if text:
+                lines.append(text)
+    return lines
+
+
+def _docx_text_boxes(path: Path) -> list[tuple[str, list[str]]]:
+    """Paragraphs of text boxes (cover pages, callouts), which unstructured does not read:
+    (text of the last body paragraph before the box, or '' at the start; box paragraphs).
+    The VML copy of a box (mc:Fallback) is skipped."""
+    import docx
+    from docx.oxml.ns import qn
+
+    def own_text(para) -> str:
+        return "".join(
+            node.text or ""
+            for node in para.iter(qn("w:t"))
+            if next(node.iterancestors(qn("w:p"))) is para
+        ).strip()
+
+    body = docx.Document(str(path)).element.body
+    boxes: list[tuple[str, list[str]]] = []
+    anchor = ""
+    for para in body.iter(qn("w:p")):
+        if any(True for _ in para.iterancestors(qn("w:txbxContent"))):
+            continue
+        for box in para.iter(qn("w:txbxContent")):
+            if any(a.tag == _MC_FALLBACK for a in box.iterancestors()):
+                continue
+            texts = [t for t in (own_text(p) for p in box.iter(qn("w:p"))) if t]
+            if texts:
+                boxes.append((anchor, texts))
+        anchor = own_text(para) or anchor
+    return boxes
+
+
+def _place_text_boxes(blocks: list[TextBlock], boxes: list[tuple[str, list[str]]]) -> None:
+    """Insert text-box paragraphs after their anchor block (at the start when it is ''),
+    skipping any that a block already holds."""
+    cursor = 0
+    for anchor, texts in boxes:
+        at = 0 if not anchor else None
+        if anchor:
+            for i in range(cursor, len(blocks)):
+                if anchor in blocks[i].text:
+                    at = i + 1
+                    break
+        at = cursor if at is None else max(at, cursor)
+        before = blocks[at - 1] if at else None
+        new = [
+            TextBlock(
+                text=text,
+                page=before.page if before else 1,
+                heading_path=list(before.heading_path) if before else [],
+            )
+            for text in texts
+            if not any(text in block.text for block in blocks)
+        ]
+        blocks[at:at] = new
+        cursor = at + len(new)
 
 
 def _pptx_pictures(path: Path, bullets: set[str]) -> list[_Picture]:
@@ -352,19 +439,24 @@ def load_office(
     if not path.is_file():
         raise LoadError(f"{path}: no such file")
     size = path.stat().st_size
-    if size == 0:
-        raise LoadError(f"{path.name}: empty file")
+    suffix = path.suffix.lower()
+    if size == 0 and suffix in (".docx", ".pptx"):
+        raise LoadError(f"{path.name}: empty file (0 bytes is not a {suffix[1:].upper()} package)")
     if size > settings.max_file_mb * 1024 * 1024:
         raise LoadError(f"{path.name}: larger than {settings.max_file_mb} MB")
-    suffix = path.suffix.lower()
+    if size == 0 or (suffix in _PLAIN and not path.read_bytes().strip()):
+        return _empty(path)
     if suffix in (".docx", ".pptx") and not zipfile.is_zipfile(path):
         raise LoadError(f"{path.name}: not a valid {suffix[1:].upper()} file (not a zip package)")
     try:
         elements = _partition(path)
         bullets: set[str] = set()  # pptx body-placeholder paragraphs: bullets of the layout
         pictures = []
+        boxes: list[tuple[str, list[str]]] = []
+        toc: list[str] = []
         if suffix == ".docx":
             pictures = _docx_pictures(path)
+            boxes, toc = _docx_text_boxes(path), _docx_toc(path)
         elif suffix == ".pptx":
             pictures = _pptx_pictures(path, bullets)
     except LoadError:
@@ -373,10 +465,14 @@ def load_office(
         raise LoadError(
             f"{path.name}: cannot read as {suffix[1:] or 'text'}: {_first_line(exc)}"
         ) from exc
-    blocks = _blocks(elements, suffix, bullets)
+    furniture: dict[str, str] = {}
+    blocks = _blocks(elements, suffix, bullets, furniture)
+    _place_text_boxes(blocks, boxes)
+    for line in toc:
+        furniture.setdefault(line.lower(), line)
     figures = _figures(pictures, Path(figure_dir), settings.min_figure_px)
     if not blocks and not figures:
-        raise LoadError(f"{path.name}: no text or figures found")
+        return _empty(path, list(furniture.values()))
     title = next((b.text for b in blocks if b.kind is TextKind.heading), path.stem)
     pages = max([b.page for b in blocks] + [f.page for _, f in figures] + [1])
     return Document(
@@ -387,4 +483,22 @@ def load_office(
         page_count=pages,
         elements=_place(blocks, figures),
         metadata={"loader": "unstructured"},
+        furniture=list(furniture.values()),
+    )
+
+
+_PLAIN = (".txt", ".md", ".markdown", ".html", ".htm")
+
+
+def _empty(path: Path, furniture: list[str] | None = None) -> Document:
+    """A file with no body text and no figures: a Document with no elements, which the
+    pipeline reports as `empty` and does not index."""
+    return Document(
+        id=sha256_file(path),
+        source=str(path),
+        title=path.stem,
+        mime=MIME.get(path.suffix.lower(), "application/octet-stream"),
+        page_count=0,
+        metadata={"loader": "unstructured"},
+        furniture=furniture or [],
     )

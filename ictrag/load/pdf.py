@@ -93,7 +93,7 @@ def load_pdf(
     doc = _open(path, settings)
     try:
         doc_id = sha256_file(path)
-        pages, page_errors = _read_pages(doc, settings)
+        pages, page_errors, furniture = _read_pages(doc, settings)
         if not pages:
             raise LoadError(
                 f"no readable pages ({page_errors[0] if page_errors else 'unknown error'})"
@@ -110,6 +110,7 @@ def load_pdf(
             page_count=doc.page_count,
             elements=elements,
             metadata=metadata,
+            furniture=furniture,
         )
     finally:
         doc.close()
@@ -118,7 +119,9 @@ def load_pdf(
 _META_KEYS = {"author", "subject", "keywords", "creator", "producer", "creationDate"}
 
 
-def _read_pages(doc: pymupdf.Document, settings: LoadSettings) -> tuple[list[_Page], list[str]]:
+def _read_pages(
+    doc: pymupdf.Document, settings: LoadSettings
+) -> tuple[list[_Page], list[str], list[str]]:
     texts: list[pt.PageText] = []
     images: list[tuple[list[dict], list[int]]] = []
     xref_pages: Counter = Counter()
@@ -130,7 +133,7 @@ def _read_pages(doc: pymupdf.Document, settings: LoadSettings) -> tuple[list[_Pa
         images.append((infos, xrefs))
         xref_pages.update({x for x in xrefs if x})
         signature_pages.update({pf.image_signature(info) for info in infos})
-    pt.drop_headers_footers(texts)
+    furniture = pt.drop_headers_footers(texts)
 
     pages: list[_Page] = []
     errors: list[str] = []
@@ -143,7 +146,7 @@ def _read_pages(doc: pymupdf.Document, settings: LoadSettings) -> tuple[list[_Pa
             errors.append(
                 f"page {text.number}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
             )
-    return pages, errors
+    return pages, errors, furniture
 
 
 def _inside(inner: BBox, outer: BBox) -> bool:

@@ -105,8 +105,9 @@ def _in_margin(line: Line, height: float) -> bool:
     return center <= height * MARGIN or center >= height * (1 - MARGIN)
 
 
-def drop_headers_footers(pages: list[PageText]) -> int:
-    """Remove running headers/footers and page numbers in place; returns lines removed.
+def drop_headers_footers(pages: list[PageText]) -> list[str]:
+    """Remove running headers/footers and page numbers in place; returns the removed lines,
+    once per digit-blind text, in order of first appearance (the document's furniture).
 
     A margin line is a header when its digit-blind text repeats on at least half the
     pages (3+ pages). Lines sharing a row with confirmed headers (e.g. a chapter title
@@ -129,7 +130,7 @@ def drop_headers_footers(pages: list[PageText]) -> int:
         }
         header_rows.update(rows)
     rows_kept = {row for row, n in header_rows.items() if n >= 0.5 * len(pages)}
-    removed = 0
+    removed: dict[str, str] = {}
     for page in pages:
         kept = []
         for line in page.lines:
@@ -138,11 +139,16 @@ def drop_headers_footers(pages: list[PageText]) -> int:
                 or _PAGE_NO_RE.match(line.text)
                 or (round(line.bbox[1] / 3), line.bbox[1] < page.height / 2) in rows_kept
             ):
-                removed += 1
+                removed.setdefault(_normalise(line.text), line.text)
                 continue
             kept.append(line)
         page.lines = kept
-    return removed
+    return list(removed.values())
+
+
+def furniture_key(text: str) -> str:
+    """The digit-blind form under which furniture lines are kept once."""
+    return _normalise(text)
 
 
 def _union(boxes: list[BBox]) -> BBox:
