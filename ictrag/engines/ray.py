@@ -359,5 +359,5 @@ class RayEngine:
             return FileResult(path=prepared.path, status="failed", error=one_line(error))
         self.stats.write += spent + time.perf_counter() - started
         self.stats.pages += result.pages
-        self.stats.documents += 1
+        self.stats.documents += result.status == "ingested"
         return result
