@@ -187,6 +187,23 @@ class Hit(BaseModel):
     rank: int
     score: float
     chunk: Chunk
+    """The best-scoring chunk; for a figure, the one of its chunks that ranked highest."""
+    matched: list[Chunk] = Field(default_factory=list)
+    """The figure's other chunks that were among the candidates, best first (search fuses
+    the chunks of one figure into one hit). Empty for text hits."""
+
+    @property
+    def texts(self) -> list[str]:
+        """The chunk's text, then the texts of the other matched chunks of the figure."""
+        return [self.chunk.text, *(chunk.text for chunk in self.matched)]
+
+    @property
+    def text(self) -> str:
+        """All the hit's texts as one, best first, separated by a blank line; the heading
+        line that every chunk of a figure starts with is kept once."""
+        prefix = " > ".join(self.chunk.heading_path) + "\n" if self.chunk.heading_path else ""
+        rest = [t[len(prefix) :] if prefix and t.startswith(prefix) else t for t in self.texts[1:]]
+        return "\n\n".join([self.chunk.text, *rest])
 
     def to_json(self) -> dict:
         """The shape of `ictrag query --json` (DESIGN.md, CLI contract)."""
@@ -209,6 +226,7 @@ class Hit(BaseModel):
             "path": chunk.source,
             "page": chunk.pages[0] if chunk.pages else None,
             "heading": " > ".join(chunk.heading_path),
-            "text": chunk.text,
+            "text": self.text,
+            "texts": self.texts,
             "figure": figure,
         }

@@ -66,7 +66,7 @@ def test_link_question_answered_by_a_figure_chunk(vpn_kb, questions, qid):
         for hit in hits
         if hit.chunk.kind == "figure"
         and page in hit.chunk.pages
-        and _contains_all(hit.chunk.text, question["answer_terms"])
+        and _contains_all(hit.text, question["answer_terms"])
     ]
     assert answering, [(h.chunk.kind, h.chunk.pages, h.chunk.text[:120]) for h in hits]
 

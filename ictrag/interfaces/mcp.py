@@ -66,7 +66,9 @@ def build_server(kb: Any, name: str = "ictrag") -> Any:
 
         Returns a JSON list of hits, best first. Each hit has: rank, score, kind ("text" or
         "figure"), doc (title), doc_id, path, page, heading (section path), text (the chunk;
-        for figures the logical text) and figure (null, or {id, type, label, image, mermaid}).
+        a figure appears once, its text being the best-matching of its chunks then the others,
+        e.g. its own words then its logical text), texts (those chunks' texts, best first) and
+        figure (null, or {id, type, label, image, mermaid}).
         Use it first for any question about the manuals. Set kind="figure" to find diagrams
         only (topologies, signalling flows, ...); set doc to a document title, file name or
         id (see list_documents) to search inside one document. k is 1-50.

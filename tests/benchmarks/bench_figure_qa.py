@@ -86,8 +86,8 @@ def score_question(hits: list, question: dict, figures: dict | None = None) -> d
     return {
         "page": bool(on_page),
         "figure": bool(figures_hit),
-        "answered": any(contains_all(h.chunk.text, terms) for h in on_page),
-        "fig_answered": any(contains_all(h.chunk.text, terms) for h in figures_hit),
+        "answered": any(contains_all(h.text, terms) for h in on_page),
+        "fig_answered": any(contains_all(h.text, terms) for h in figures_hit),
         "relation": any(
             in_one_relation((figures or {}).get(h.chunk.figure_id), terms) for h in figures_hit
         ),
