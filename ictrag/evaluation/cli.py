@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from ictrag.evaluation.captions import EvalError
+from ictrag.manifest import has_manifest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -243,7 +244,7 @@ def retrieval(
             path = Path(target)
             if not ("/" in target or path.is_dir()):
                 path = settings.home / target
-            if not (path / "manifest.json").exists():
+            if not has_manifest(path):
                 raise EvalError(f"no index at {path} (ingest first: ictrag ingest --index ...)")
             with KnowledgeBase(path, settings=settings) as kb:
                 evaluation = evaluate_retrieval(kb, asked, name, modes, k, evaluation)
