@@ -12,6 +12,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ictrag.fingerprint import EmbedderMismatch
+from ictrag.indexlock import IndexBusy
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # hub models are opt-in (ICTRAG_HUB=1 lifts this)
 if os.environ.get("ICTRAG_HUB") == "1":
     os.environ.pop("HF_HUB_OFFLINE", None)
@@ -99,10 +102,21 @@ def ingest(
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address, e.g. auto (default: start a local Ray).")] = None,  # noqa: E501
     prune: Annotated[bool, typer.Option(help="Remove indexed documents whose files are gone.")] = False,  # noqa: E501
     workers: Annotated[int | None, typer.Option(help="Parallel loader processes.")] = None,
+    reindex: Annotated[bool, typer.Option(help="Redo every document; rebuild an index made with another embedder.")] = False,  # noqa: E501
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingest manuals: text, tables and figures into the index. Unchanged files are skipped."""
+    """Ingest manuals: text, tables and figures into the index. Unchanged files are skipped;
+    files indexed by other code or settings (see `ictrag docs`, column stale) are redone."""
+    try:
+        _ingest(paths, index, qdrant_url, captioner, engine, ray_address, prune, workers,
+                reindex, config, as_json)  # fmt: skip
+    except (IndexBusy, EmbedderMismatch) as error:
+        raise _fail(str(error), code=1) from None
+
+
+def _ingest(paths, index, qdrant_url, captioner, engine, ray_address, prune, workers, reindex,
+            config, as_json) -> None:  # fmt: skip
     from ictrag.figures.registry import BACKENDS
 
     if captioner and captioner not in BACKENDS:
@@ -113,14 +127,15 @@ def ingest(
     if workers:
         kb.settings.workers = workers
     if as_json:
-        report = kb.ingest(paths, prune=prune, engine=engine, ray_address=ray_address)
+        report = kb.ingest(paths, prune=prune, engine=engine, ray_address=ray_address,
+                           reindex=reindex)  # fmt: skip
         print(json.dumps({"ok": report.ok, "totals": report.totals(),
                           "files": [r.model_dump() for r in report.files]}, indent=1))  # fmt: skip
     else:
         columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())  # noqa: E501
         with Progress(*columns, console=err, transient=False) as progress:
             report = kb.ingest(paths, prune=prune, progress=_RichProgress(progress),
-                               engine=engine, ray_address=ray_address)  # fmt: skip
+                               engine=engine, ray_address=ray_address, reindex=reindex)  # fmt: skip
         out.print(_summary(report))
         for result in report.files:
             if result.status == "failed":
@@ -147,7 +162,10 @@ def query(
     if mode not in ("hybrid", "dense", "bm25"):
         raise _fail("--mode must be hybrid, dense or bm25")
     with _kb(index, qdrant_url, config) as kb:
-        hits = kb.search(text, k=k, kind=kind, doc=doc, figure_type=figure_type, mode=mode)
+        try:
+            hits = kb.search(text, k=k, kind=kind, doc=doc, figure_type=figure_type, mode=mode)
+        except EmbedderMismatch as error:
+            raise _fail(str(error), code=1) from None
     if as_json:
         print(json.dumps([hit.to_json() for hit in hits], indent=1))
         return
@@ -171,11 +189,11 @@ def docs(index: IndexOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fa
         print(json.dumps(rows, indent=1))
         return
     table = Table(show_header=True)
-    for column in ("doc_id", "title", "pages", "chunks", "figures", "path"):
+    for column in ("doc_id", "title", "pages", "chunks", "figures", "stale", "path"):
         table.add_column(column)
     for row in rows:
         table.add_row(row["doc_id"][:12], row["title"], str(row["pages"]), str(row["chunks"]),
-                      str(row["figures"]), row["path"])  # fmt: skip
+                      str(row["figures"]), ",".join(row["stale"]), row["path"])  # fmt: skip
     out.print(table)
 
 
@@ -187,7 +205,10 @@ def remove(
     config: ConfigOpt = None,
 ) -> None:
     """Remove a document from the index."""
-    removed = _kb(index, qdrant_url, config).remove(doc)
+    try:
+        removed = _kb(index, qdrant_url, config).remove(doc)
+    except IndexBusy as error:
+        raise _fail(str(error), code=1) from None
     if not removed:
         raise _fail(f"no indexed document matches '{doc}'", code=1)
     for path in removed:

@@ -22,16 +22,26 @@ from pydantic import BaseModel
 
 from ictrag.config import Settings
 from ictrag.docstore import DocStore
+from ictrag.fingerprint import current, embedder_id
+from ictrag.indexlock import index_lock
 from ictrag.load import SUPPORTED_SUFFIXES, LoadError, load
 from ictrag.manifest import Manifest, ManifestEntry
 from ictrag.model import Chunk, Document, sha256_file
+from ictrag.reindex import (
+    check_embedder,
+    drop_vectors,
+    fresh_twin,
+    is_fresh,
+    leftover_points,
+    planned,
+)
 
 if TYPE_CHECKING:
     import numpy as np
 
     from ictrag.index.store import SparseVec
 
-Status = Literal["ingested", "unchanged", "duplicate", "failed", "removed"]
+Status = Literal["ingested", "reindexed", "unchanged", "duplicate", "failed", "removed"]
 Engine = Literal["local", "ray"]
 ENGINES = ("local", "ray")
 
@@ -61,9 +71,10 @@ class IngestReport(BaseModel):
         return sum(result.status == status for result in self.files)
 
     def totals(self) -> dict[str, float]:
-        done = [r for r in self.files if r.status == "ingested"]
+        done = [r for r in self.files if r.status in ("ingested", "reindexed")]
         return {
             "documents": len(done),
+            "reindexed": self.count("reindexed"),
             "unchanged": self.count("unchanged"),
             "duplicates": self.count("duplicate"),
             "removed": self.count("removed"),
@@ -241,10 +252,11 @@ class Indexer:
 
         self.index_dir = index_dir
         self.settings = settings
-        self.manifest = Manifest(index_dir / "manifest.json")
+        self.manifest = Manifest(index_dir)
         self.docstore = DocStore(index_dir / "docs")
         self.store = open_store(settings, index_dir)
         self._embedder = None
+        self._fingerprint = None
 
     @property
     def embedder(self):
@@ -255,6 +267,28 @@ class Indexer:
             self._embedder = DenseEmbedder(self.settings.embed)
             self.store.ensure(self._embedder.dim)
         return self._embedder
+
+    @property
+    def fingerprint(self):
+        """What this run's components are, recorded with every committed entry."""
+        if self._fingerprint is None:
+            embedder = embedder_id(self.settings.embed, dim=self.embedder.dim)
+            self._fingerprint = current(self.settings, embedder)
+        return self._fingerprint
+
+    def rebuild_store(self) -> list[str]:
+        """Drop the vectors of another embedder. Returns the indexed files still there, to
+        redo; the entries of files that are gone are dropped."""
+        from ictrag.index.store import open_store
+
+        drop_vectors(self.store, self.settings, self.index_dir)
+        self.store = open_store(self.settings, self.index_dir)
+        self.manifest.set_embedder(None)
+        self.store.ensure(self.embedder.dim)
+        present = [path for path in self.manifest.entries if Path(path).is_file()]
+        for path in set(self.manifest.entries) - set(present):
+            self.remove_path(path)
+        return present
 
     def remove_orphans(self) -> int:
         """Points of documents the manifest does not know: left by a killed run."""
@@ -285,6 +319,8 @@ class Indexer:
             self.store.upsert(chunks, encoded.dense, encoded.sparse)
         if old is not None and old.doc_id != document.id:
             self._release(old.doc_id, keep_path=prepared.path)
+        elif old is not None:  # redone in place: points of chunks that are no more
+            self.store.delete_points(leftover_points(self.store, document.id, chunks))
         self.docstore.put(document)
         figure_chunks = sum(chunk.kind == "figure" for chunk in chunks)
         figures = len({chunk.figure_id for chunk in chunks if chunk.figure_id})
@@ -297,7 +333,9 @@ class Indexer:
                 pages=document.page_count,
                 figures=figures,
                 title=document.title,
-            )
+                fingerprint=self.fingerprint,
+            ),
+            embedder=self.fingerprint.embedder,
         )
         return FileResult(
             path=prepared.path,
@@ -364,17 +402,34 @@ def ingest(
     progress: Progress | None = None,
     engine: str | RunJobs = "local",
     ray_address: str | None = None,
+    reindex: bool = False,
 ) -> IngestReport:
-    """Ingest files and folders; engine "local" (processes on this machine) or "ray"."""
+    """Ingest files and folders; engine "local" (processes on this machine) or "ray".
+    Documents made by other code or settings (their fingerprint) are redone; `reindex`
+    redoes all, and rebuilds an index made with another embedder."""
     started = time.perf_counter()
     run_jobs = make_engine(engine, settings, index_dir, ray_address)
     progress = progress or _Silent()
     index_dir.mkdir(parents=True, exist_ok=True)
     files = expand_paths(paths)
-    progress.start(len(files))
+    with index_lock(index_dir, settings.ingest_lock_timeout_s):
+        return _ingest_locked(files, index_dir, settings, prune, progress, run_jobs, reindex,
+                              started)  # fmt: skip
+
+
+def _ingest_locked(
+    files: list[Path], index_dir: Path, settings: Settings, prune: bool, progress: Progress,
+    run_jobs: RunJobs, reindex: bool, started: float,
+) -> IngestReport:
     indexer = Indexer(index_dir, settings)
     results: list[FileResult] = []
     try:
+        if check_embedder(indexer.manifest, settings, index_dir, lambda: indexer.embedder.dim,
+                          reindex):  # fmt: skip
+            files = expand_paths([*files, *indexer.rebuild_store()])
+        progress.start(len(files))
+        now = planned(indexer.manifest, settings)
+        redo: set[str] = set()
         indexer.remove_orphans()
         jobs: list[tuple[str, str]] = []
         twins: list[tuple[str, str]] = []
@@ -386,12 +441,12 @@ def ingest(
             else:
                 sha = sha256_file(file)
                 entry = indexer.manifest.get(key)
-                if entry is not None and entry.sha256 == sha:
+                if entry is not None and entry.sha256 == sha and not reindex and is_fresh(entry, now):
                     result = FileResult(
                         path=key, status="unchanged", doc_id=entry.doc_id, title=entry.title,
                         pages=entry.pages, chunks=entry.chunks, figures=entry.figures,
                     )
-                elif (twin := _twin(indexer.manifest, sha)) is not None:
+                elif (twin := fresh_twin(indexer.manifest, sha, None if reindex else now)) is not None:  # noqa: E501
                     result = _record_duplicate(indexer, key, sha, twin)
                 elif sha in queued:
                     twins.append((key, sha))  # same bytes as a file queued in this run
@@ -399,14 +454,19 @@ def ingest(
                 else:
                     queued.add(sha)
                     jobs.append((key, sha))
+                    if entry is not None and entry.sha256 == sha:
+                        redo.add(key)
                     continue
             results.append(result)
             progress.advance(result)
         for result in run_jobs(jobs, indexer):
+            if result.status == "ingested" and result.path in redo:
+                result.status = "reindexed"
             results.append(result)
             progress.advance(result)
+        now = planned(indexer.manifest, settings)  # the model's dims are known by now
         for key, sha in twins:
-            if (twin := _twin(indexer.manifest, sha)) is not None:
+            if (twin := fresh_twin(indexer.manifest, sha, now)) is not None:
                 result = _record_duplicate(indexer, key, sha, twin)
             else:  # its twin failed: try it on its own, it will say why
                 prepared = prepare(key, sha, settings, str(index_dir))
@@ -429,10 +489,6 @@ def _failed(prepared: _Prepared) -> FileResult:
     return FileResult(
         path=prepared.path, status="failed", error=prepared.error, seconds=prepared.seconds
     )
-
-
-def _twin(manifest: Manifest, sha: str) -> ManifestEntry | None:
-    return next((e for e in manifest.entries.values() if e.sha256 == sha), None)
 
 
 def _record_duplicate(indexer: Indexer, path: str, sha: str, twin: ManifestEntry) -> FileResult:
