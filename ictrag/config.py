@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     home: Path = Path("indexes")
     index: str = "default"
     workers: int = 2
+    ingest_lock_timeout_s: float = 5.0
+    """How long an ingest or remove waits for another one on the same index."""
     embed: EmbedSettings = Field(default_factory=EmbedSettings)
     caption: CaptionSettings = Field(default_factory=CaptionSettings)
     load: LoadSettings = Field(default_factory=LoadSettings)

@@ -35,31 +35,36 @@ class KnowledgeBase:
     def ingest(
         self, paths: Iterable[str | Path] | str | Path, prune: bool = False,
         progress: Progress | None = None, engine: str = "local", ray_address: str | None = None,
+        reindex: bool = False,
     ) -> IngestReport:
-        """engine "local" (worker processes here) or "ray" (a Ray cluster: docs/scaling.md)."""
+        """engine "local" (worker processes here) or "ray" (a Ray cluster: docs/scaling.md).
+        reindex: redo every document (and rebuild an index made with another embedder)."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
         from ictrag.engines import make_engine
 
         runner = make_engine(engine, self.settings, self.path, ray_address)
         self._close_store()  # the ingest opens its own handle on the same shard
-        return ingest(paths, self.path, self.settings, runner, prune=prune, progress=progress)
+        return ingest(paths, self.path, self.settings, runner, prune=prune, progress=progress,
+                      reindex=reindex)
 
     def remove(self, doc: str) -> list[str]:
         """Remove a document by id, id prefix, title, file name or path. Returns the
         removed paths."""
+        from ictrag.index.lock import index_lock
         from ictrag.ingest import Indexer
 
         self._close_store()
-        indexer = Indexer(self.path, self.settings)
-        try:
-            doc_ids = set(self._resolve_docs(doc, indexer.manifest))
-            paths = [e.path for e in indexer.manifest.entries.values() if e.doc_id in doc_ids]
-            for path in paths:
-                indexer.remove_path(path)
-            return paths
-        finally:
-            indexer.close()
+        with index_lock(self.path, self.settings.ingest_lock_timeout_s):
+            indexer = Indexer(self.path, self.settings)
+            try:
+                doc_ids = set(self._resolve_docs(doc, indexer.manifest))
+                paths = [e.path for e in indexer.manifest.entries.values() if e.doc_id in doc_ids]
+                for path in paths:
+                    indexer.remove_path(path)
+                return paths
+            finally:
+                indexer.close()
 
     # --- reading -----------------------------------------------------------------------
 
@@ -92,20 +97,34 @@ class KnowledgeBase:
         figure_type: str | None = None,
         mode: str = "hybrid",
     ) -> list[Hit]:
+        from ictrag.ingest.reindex import check_embedder
         from ictrag.search import search
 
-        doc_ids = self._resolve_docs(doc, self.manifest()) if doc else None
+        manifest = self.manifest()
+        check_embedder(manifest, self.settings, self.path, lambda: self.embedder.dim)
+        doc_ids = self._resolve_docs(doc, manifest) if doc else None
         if doc and not doc_ids:
             return []
         return search(self.store, self.embedder, text, k=k, kind=kind, doc_ids=doc_ids,
                       figure_type=figure_type, mode=mode)  # fmt: skip
 
     def manifest(self) -> Manifest:
-        return Manifest(self.path / "manifest.json")
+        return Manifest(self.path)
 
     def documents(self) -> list[dict[str, Any]]:
-        """One row per indexed file: doc id, title, path, pages, chunks, figures."""
-        return [entry.model_dump() for entry in self.manifest().entries.values()]
+        """One row per indexed file: doc id, title, path, pages, chunks, figures, and
+        `stale`: the components (loader, chunker, embedder, captioner) that this
+        configuration and code would make differently, so that an ingest would redo it."""
+        from ictrag.index.fingerprint import stale
+        from ictrag.ingest.reindex import planned
+
+        manifest = self.manifest()
+        entries = manifest.all()
+        now = planned(manifest, self.settings) if entries else None
+        return [
+            {**entry.model_dump(exclude={"fingerprint"}), "stale": stale(entry.fingerprint, now)}
+            for entry in entries
+        ]
 
     def document(self, doc: str) -> Document | None:
         doc_ids = self._resolve_docs(doc, self.manifest())

@@ -185,15 +185,14 @@ def export_drafts(index_path: Path, out: Path, limit: int | None = None) -> int:
     """Figures of an ingested index with their current logical text, as expert drafts:
     drafts.jsonl (ExpertRow schema) + images/ + review.html. Returns the number exported."""
     from ictrag.index.docstore import DocStore
-    from ictrag.index.manifest import Manifest
+    from ictrag.index.manifest import Manifest, has_manifest
 
-    manifest_path = index_path / "manifest.json"
-    if not manifest_path.exists():
-        raise ExpertError(f"no index at {index_path} (manifest.json missing)")
+    if not has_manifest(index_path):
+        raise ExpertError(f"no index at {index_path} (no manifest)")
     store = DocStore(index_path / "docs")
     (out / "images").mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
-    for doc_id in sorted(Manifest(manifest_path).doc_ids()):
+    for doc_id in sorted(Manifest(index_path).doc_ids()):
         document = store.get(doc_id)
         for figure in document.figures if document else []:
             if not figure.image_path or not Path(figure.image_path).is_file():

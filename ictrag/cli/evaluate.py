@@ -15,6 +15,7 @@ from rich.table import Table as RichTable
 
 from ictrag.cli.common import JsonOpt, err, fail, index_dir, out
 from ictrag.evaluation.captions import EvalError
+from ictrag.index.manifest import has_manifest
 
 eval_app = typer.Typer(
     name="eval",
@@ -230,7 +231,7 @@ def retrieval(
         evaluation = None
         for name, target in indexes.items():
             path = index_dir(target, settings.home)
-            if not (path / "manifest.json").exists():
+            if not has_manifest(path):
                 raise EvalError(f"no index at {path} (ingest first: ictrag ingest --index ...)")
             with KnowledgeBase(path, settings=settings) as kb:
                 evaluation = evaluate_retrieval(kb, asked, name, modes, k, evaluation)

@@ -12,6 +12,8 @@ from rich.table import Table
 
 from ictrag.cli.common import ConfigOpt, IndexOpt, JsonOpt, UrlOpt, err, fail, open_kb, out
 from ictrag.cli.env import apply_policy
+from ictrag.index.fingerprint import EmbedderMismatch
+from ictrag.index.lock import IndexBusy
 
 app = typer.Typer(
     name="ictrag",
@@ -51,7 +53,7 @@ class _RichProgress:
 
     def advance(self, result) -> None:
         self.progress.advance(self.files)
-        if result.status == "ingested":
+        if result.status in ("ingested", "reindexed"):
             self.progress.advance(self.pages, result.pages)
             self.progress.advance(self.figures, result.figures)
         if result.status == "failed":
@@ -77,10 +79,21 @@ def ingest(
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address, e.g. auto (default: start a local Ray).")] = None,  # noqa: E501
     prune: Annotated[bool, typer.Option(help="Remove indexed documents whose files are gone.")] = False,  # noqa: E501
     workers: Annotated[int | None, typer.Option(help="Parallel loader processes.")] = None,
+    reindex: Annotated[bool, typer.Option(help="Redo every document; rebuild an index made with another embedder.")] = False,  # noqa: E501
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingest manuals: text, tables and figures into the index. Unchanged files are skipped."""
+    """Ingest manuals: text, tables and figures into the index. Unchanged files are skipped;
+    files indexed by other code or settings (see `ictrag docs`, column stale) are redone."""
+    try:
+        _ingest(paths, index, qdrant_url, captioner, engine, ray_address, prune, workers,
+                reindex, config, as_json)  # fmt: skip
+    except (IndexBusy, EmbedderMismatch) as error:
+        raise fail(str(error), code=1) from None
+
+
+def _ingest(paths, index, qdrant_url, captioner, engine, ray_address, prune, workers, reindex,
+            config, as_json) -> None:  # fmt: skip
     from ictrag.figures.registry import BACKENDS
 
     if captioner and captioner not in BACKENDS:
@@ -91,14 +104,15 @@ def ingest(
     if workers:
         kb.settings.workers = workers
     if as_json:
-        report = kb.ingest(paths, prune=prune, engine=engine, ray_address=ray_address)
+        report = kb.ingest(paths, prune=prune, engine=engine, ray_address=ray_address,
+                           reindex=reindex)  # fmt: skip
         print(json.dumps({"ok": report.ok, "totals": report.totals(),
                           "files": [r.model_dump() for r in report.files]}, indent=1))  # fmt: skip
     else:
         columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())  # noqa: E501
         with Progress(*columns, console=err, transient=False) as progress:
             report = kb.ingest(paths, prune=prune, progress=_RichProgress(progress),
-                               engine=engine, ray_address=ray_address)  # fmt: skip
+                               engine=engine, ray_address=ray_address, reindex=reindex)  # fmt: skip
         out.print(_summary(report))
         for result in report.files:
             if result.status == "failed":
@@ -127,7 +141,10 @@ def query(
     if mode not in ("hybrid", "dense", "bm25"):
         raise fail("--mode must be hybrid, dense or bm25")
     with open_kb(index, qdrant_url, config) as kb:
-        hits = kb.search(text, k=k, kind=kind, doc=doc, figure_type=figure_type, mode=mode)
+        try:
+            hits = kb.search(text, k=k, kind=kind, doc=doc, figure_type=figure_type, mode=mode)
+        except EmbedderMismatch as error:
+            raise fail(str(error), code=1) from None
     if as_json:
         print(json.dumps([hit.to_json() for hit in hits], indent=1))
         return
@@ -151,11 +168,11 @@ def docs(index: IndexOpt = None, config: ConfigOpt = None, as_json: JsonOpt = Fa
         print(json.dumps(rows, indent=1))
         return
     table = Table(show_header=True)
-    for column in ("doc_id", "title", "pages", "chunks", "figures", "path"):
+    for column in ("doc_id", "title", "pages", "chunks", "figures", "stale", "path"):
         table.add_column(column)
     for row in rows:
         table.add_row(row["doc_id"][:12], row["title"], str(row["pages"]), str(row["chunks"]),
-                      str(row["figures"]), row["path"])  # fmt: skip
+                      str(row["figures"]), ",".join(row["stale"]), row["path"])  # fmt: skip
     out.print(table)
 
 
@@ -167,7 +184,10 @@ def remove(
     config: ConfigOpt = None,
 ) -> None:
     """Remove a document from the index."""
-    removed = open_kb(index, qdrant_url, config).remove(doc)
+    try:
+        removed = open_kb(index, qdrant_url, config).remove(doc)
+    except IndexBusy as error:
+        raise fail(str(error), code=1) from None
     if not removed:
         raise fail(f"no indexed document matches '{doc}'", code=1)
     for path in removed:

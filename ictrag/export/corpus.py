@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ictrag.export.dedup import Deduplicator
+from ictrag.index.manifest import has_manifest
 from ictrag.model import Document, Figure, TextBlock
 from ictrag.views import without_repeated_captions
 
@@ -222,8 +223,8 @@ def read_shards(out: Path) -> list[dict[str, Any]]:
 
 
 def export_corpus(kb: Any, options: CorpusOptions) -> CorpusReport:
-    if not (kb.path / "manifest.json").exists():
-        raise ExportError(f"no index at {kb.path} (manifest.json missing): ingest first")
+    if not has_manifest(kb.path):
+        raise ExportError(f"no index at {kb.path} (no manifest): ingest first")
     records, report = corpus_records(kb, options)
     shards = write_shards(records, options.out, options.format, options.shard_size)
     report.shards = [path.name for path in shards]
@@ -248,8 +249,8 @@ def export_pairs(kb: Any, out: Path) -> PairsReport:
     ictrag.training.data.load_samples reads (image relative to the JSONL's folder)."""
     from ictrag.views import figure_image
 
-    if not (kb.path / "manifest.json").exists():
-        raise ExportError(f"no index at {kb.path} (manifest.json missing): ingest first")
+    if not has_manifest(kb.path):
+        raise ExportError(f"no index at {kb.path} (no manifest): ingest first")
     images = out / "images"
     images.mkdir(parents=True, exist_ok=True)
     report = PairsReport()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from ictrag.codeversion import code_version
 from ictrag.figures.base import Captioner, CaptionError, FigureInput
 from ictrag.model import LogicalText
 
@@ -18,7 +19,10 @@ log = logging.getLogger(__name__)
 
 
 def captioner_id(captioner: Captioner) -> str:
-    return str(getattr(captioner, "model_id", "") or getattr(captioner, "model", "") or "")
+    """Model id plus the version of the code behind the captioner (its parser, its prompt
+    and answer parsing), so that caches made by older code are not reused."""
+    model = str(getattr(captioner, "model_id", "") or getattr(captioner, "model", "") or "")
+    return f"{model}#{code_version(captioner)}"
 
 
 class CascadeCaptioner:

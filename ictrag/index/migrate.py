@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from ictrag.index.manifest import Manifest, ManifestEntry
+from ictrag.index.manifest import Manifest, ManifestEntry, has_manifest
 from ictrag.index.store import (
     DENSE,
     SCROLL_PAGE,
@@ -117,10 +117,9 @@ def copy_points(source: Store, target: Store, batch: int = SCROLL_PAGE) -> tuple
 
 def rebuild_manifest(index_dir: Path, store: Any) -> bool:
     """Write a manifest from the store's payloads when the folder has none."""
-    path = Path(index_dir) / "manifest.json"
-    if path.exists():
+    if has_manifest(Path(index_dir)):
         return False
-    manifest = Manifest(path)
+    manifest = Manifest(Path(index_dir))
     for doc in store.documents():
         chunks = store.get_chunks(doc["doc_id"])
         manifest.entries[doc["source"] or doc["doc_id"]] = ManifestEntry(

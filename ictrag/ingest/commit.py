@@ -13,8 +13,10 @@ from pathlib import Path
 from ictrag.config import Settings
 from ictrag.index.docstore import DocStore
 from ictrag.index.manifest import Manifest, ManifestEntry
+from ictrag.ingest.reindex import drop_vectors, leftover_points
 from ictrag.ingest.report import FileResult
 from ictrag.ingest.stages import Encoded, Prepared, encode_prepared
+from ictrag.ingest.versions import current, embedder_id
 
 
 class Indexer:
@@ -25,10 +27,11 @@ class Indexer:
 
         self.index_dir = index_dir
         self.settings = settings
-        self.manifest = Manifest(index_dir / "manifest.json")
+        self.manifest = Manifest(index_dir)
         self.docstore = DocStore(index_dir / "docs")
         self.store = open_store(settings, index_dir)
         self._embedder = None
+        self._fingerprint = None
 
     @property
     def embedder(self):
@@ -39,6 +42,28 @@ class Indexer:
             self._embedder = DenseEmbedder(self.settings.embed)
             self.store.ensure(self._embedder.dim)
         return self._embedder
+
+    @property
+    def fingerprint(self):
+        """What this run's components are, recorded with every committed entry."""
+        if self._fingerprint is None:
+            embedder = embedder_id(self.settings.embed, dim=self.embedder.dim)
+            self._fingerprint = current(self.settings, embedder)
+        return self._fingerprint
+
+    def rebuild_store(self) -> list[str]:
+        """Drop the vectors of another embedder. Returns the indexed files still there, to
+        redo; the entries of files that are gone are dropped."""
+        from ictrag.index.store import open_store
+
+        drop_vectors(self.store, self.settings, self.index_dir)
+        self.store = open_store(self.settings, self.index_dir)
+        self.manifest.set_embedder(None)
+        self.store.ensure(self.embedder.dim)
+        present = [path for path in self.manifest.entries if Path(path).is_file()]
+        for path in set(self.manifest.entries) - set(present):
+            self.remove_path(path)
+        return present
 
     def remove_orphans(self) -> int:
         """Points of documents the manifest does not know: left by a killed run."""
@@ -75,6 +100,8 @@ class Indexer:
             self.store.upsert(chunks, encoded.dense, encoded.sparse)
         if old is not None and old.doc_id != document.id:
             self.release(old.doc_id, keep_path=prepared.path)
+        elif old is not None:  # redone in place: points of chunks that are no more
+            self.store.delete_points(leftover_points(self.store, document.id, chunks))
         self.docstore.put(document)
         figure_chunks = sum(chunk.kind == "figure" for chunk in chunks)
         figures = len({chunk.figure_id for chunk in chunks if chunk.figure_id})
@@ -87,7 +114,9 @@ class Indexer:
                 pages=document.page_count,
                 figures=figures,
                 title=document.title,
-            )
+                fingerprint=self.fingerprint,
+            ),
+            embedder=self.fingerprint.embedder,
         )
         return FileResult(
             path=prepared.path,

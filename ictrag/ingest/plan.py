@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ictrag.index.fingerprint import Fingerprint
 from ictrag.index.manifest import Manifest, ManifestEntry
+from ictrag.ingest.reindex import fresh_twin, is_fresh
 from ictrag.load import SUPPORTED_SUFFIXES
 from ictrag.model import sha256_file
 
@@ -30,10 +32,6 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return list(unique.values())
 
 
-def twin(manifest: Manifest, sha: str) -> ManifestEntry | None:
-    return next((e for e in manifest.entries.values() if e.sha256 == sha), None)
-
-
 Decision = Literal["missing", "unchanged", "duplicate", "job", "twin"]
 
 
@@ -46,6 +44,8 @@ class Step:
     decision: Decision
     sha256: str = ""
     entry: ManifestEntry | None = None
+    redo: bool = False
+    """A job whose bytes are indexed already, made by other code or settings: reindexed."""
 
 
 @dataclass
@@ -61,8 +61,9 @@ class Plan:
         return [(s.path, s.sha256) for s in self.steps if s.decision == "twin"]
 
 
-def plan(files: list[Path], manifest: Manifest) -> Plan:
-    """Classify each file against the manifest: new or changed files become jobs."""
+def plan(files: list[Path], manifest: Manifest, now: Fingerprint, reindex: bool = False) -> Plan:
+    """Classify each file against the manifest: new, changed and stale files become jobs
+    (all of them with `reindex`); `now` is this run's fingerprint."""
     result = Plan()
     queued: set[str] = set()
     for file in files:
@@ -72,13 +73,14 @@ def plan(files: list[Path], manifest: Manifest) -> Plan:
             continue
         sha = sha256_file(file)
         entry = manifest.get(key)
-        if entry is not None and entry.sha256 == sha:
+        same = entry is not None and entry.sha256 == sha
+        if same and not reindex and is_fresh(entry, now):
             result.steps.append(Step(key, "unchanged", sha, entry))
-        elif (other := twin(manifest, sha)) is not None:
+        elif (other := fresh_twin(manifest, sha, None if reindex else now)) is not None:
             result.steps.append(Step(key, "duplicate", sha, other))
         elif sha in queued:
             result.steps.append(Step(key, "twin", sha))
         else:
             queued.add(sha)
-            result.steps.append(Step(key, "job", sha))
+            result.steps.append(Step(key, "job", sha, redo=same))
     return result

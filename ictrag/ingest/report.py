@@ -6,7 +6,9 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-Status = Literal["ingested", "unchanged", "duplicate", "failed", "removed", "empty"]
+Status = Literal[
+    "ingested", "reindexed", "unchanged", "duplicate", "failed", "removed", "empty"
+]
 
 
 class FileResult(BaseModel):
@@ -34,9 +36,10 @@ class IngestReport(BaseModel):
         return sum(result.status == status for result in self.files)
 
     def totals(self) -> dict[str, float]:
-        done = [r for r in self.files if r.status == "ingested"]
+        done = [r for r in self.files if r.status in ("ingested", "reindexed")]
         return {
             "documents": len(done),
+            "reindexed": self.count("reindexed"),
             "unchanged": self.count("unchanged"),
             "duplicates": self.count("duplicate"),
             "removed": self.count("removed"),

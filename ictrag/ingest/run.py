@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ictrag.config import Settings
+from ictrag.index.lock import index_lock
 from ictrag.ingest.commit import Indexer, failed
 from ictrag.ingest.engine import Engine
-from ictrag.ingest.plan import expand_paths, plan, twin
+from ictrag.ingest.plan import expand_paths, plan
+from ictrag.ingest.reindex import check_embedder, fresh_twin, planned
 from ictrag.ingest.report import FileResult, IngestReport, Progress, Silent
 from ictrag.ingest.stages import prepare
 
@@ -21,13 +23,25 @@ def ingest(
     engine: Engine,
     prune: bool = False,
     progress: Progress | None = None,
+    reindex: bool = False,
 ) -> IngestReport:
-    """Ingest files and folders with an engine (see `ictrag.engines.make_engine`)."""
+    """Ingest files and folders with an engine (see `ictrag.engines.make_engine`).
+
+    Documents made by other code or settings (their fingerprint) are redone; `reindex`
+    redoes all, and rebuilds an index made with another embedder. One writer per index."""
     started = time.perf_counter()
     progress = progress or Silent()
     index_dir.mkdir(parents=True, exist_ok=True)
     files = expand_paths(paths)
-    progress.start(len(files))
+    with index_lock(index_dir, settings.ingest_lock_timeout_s):
+        return _ingest_locked(files, index_dir, settings, engine, prune, progress, reindex,
+                              started)  # fmt: skip
+
+
+def _ingest_locked(
+    files: list[Path], index_dir: Path, settings: Settings, engine: Engine, prune: bool,
+    progress: Progress, reindex: bool, started: float,
+) -> IngestReport:  # fmt: skip
     indexer = Indexer(index_dir, settings)
     results: list[FileResult] = []
 
@@ -36,8 +50,13 @@ def ingest(
         progress.advance(result)
 
     try:
+        if check_embedder(indexer.manifest, settings, index_dir, lambda: indexer.embedder.dim,
+                          reindex):  # fmt: skip
+            files = expand_paths([*files, *indexer.rebuild_store()])
+        progress.start(len(files))
         indexer.remove_orphans()
-        work = plan(files, indexer.manifest)
+        work = plan(files, indexer.manifest, planned(indexer.manifest, settings), reindex)
+        redo = {step.path for step in work.steps if step.redo}
         for step in work.steps:
             if step.decision == "missing":
                 report(FileResult(path=step.path, status="failed", error="no such file"))
@@ -52,9 +71,12 @@ def ingest(
                 assert step.entry is not None
                 report(indexer.record_duplicate(step.path, step.sha256, step.entry))
         for result in engine(work.jobs, indexer):
+            if result.status == "ingested" and result.path in redo:
+                result.status = "reindexed"
             report(result)
+        now = planned(indexer.manifest, settings)  # the model's dims are known by now
         for key, sha in work.twins:
-            if (other := twin(indexer.manifest, sha)) is not None:
+            if (other := fresh_twin(indexer.manifest, sha, now)) is not None:
                 report(indexer.record_duplicate(key, sha, other))
             else:  # its twin failed: try it on its own, it will say why
                 prepared = prepare(key, sha, settings, str(index_dir))

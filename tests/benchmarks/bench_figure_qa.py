@@ -112,10 +112,11 @@ def summarize(rows: list[dict]) -> dict[str, dict]:
 
 def open_index(root: Path, captioner: str, corpus: Path, ingest: bool):
     from ictrag import KnowledgeBase
+    from ictrag.index.manifest import has_manifest
 
     kb = KnowledgeBase(root / captioner, caption={"backend": captioner})
     seconds = 0.0
-    if ingest or not (root / captioner / "manifest.json").exists():
+    if ingest or not has_manifest(root / captioner):
         t0 = time.time()
         report = kb.ingest(sorted(corpus.glob("*.pdf")))
         seconds = time.time() - t0
