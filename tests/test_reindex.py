@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from ictrag import KnowledgeBase
-from ictrag.figures import ocr
+from ictrag.figures.raster import ocr
 from ictrag.index.fingerprint import EmbedderMismatch
 from ictrag.index.manifest import DB_FILE, LEGACY_FILE, Manifest
 from tests.conftest import ROOT, SAMPLES
