@@ -164,7 +164,7 @@ def test_a_file_emptied_since_the_last_run_is_taken_out_of_the_index(tmp_path):
 
 def test_cli_reports_empty_with_one_line_and_exit_code_zero(tmp_path):
     (tmp_path / "blank.txt").write_text("   \n")
-    cli = [sys.executable, "-m", "ictrag.cli", "ingest", str(tmp_path / "blank.txt")]
+    cli = [sys.executable, "-m", "ictrag", "ingest", str(tmp_path / "blank.txt")]
     run = subprocess.run([*cli, "--index", str(tmp_path / "i")], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     lines = [line for line in run.stdout.splitlines() if line.startswith("empty ")]
