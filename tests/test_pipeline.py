@@ -108,15 +108,29 @@ def test_bad_files_fail_one_line_each_and_the_rest_still_ingest(tmp_path):
     report = kb.ingest([*sorted(folder.iterdir())])
     by_name = {Path(r.path).name: r for r in report.files}
     assert by_name["good.pdf"].status == "ingested"
-    for name in ("empty.pdf", "fake.pdf", "truncated.pdf", "locked.pdf", "notes.xyz", "broken.png", "big.txt"):  # noqa: E501
+    for name in ("empty.pdf", "fake.pdf", "truncated.pdf", "locked.pdf", "broken.png", "big.txt"):
         result = by_name[name]
         assert result.status == "failed", name
         assert result.error and "\n" not in result.error, name
     assert "encrypted" in by_name["locked.pdf"].error
     assert "html" in by_name["fake.pdf"].error.lower()
-    assert "unsupported" in by_name["notes.xyz"].error
+    assert by_name["notes.xyz"].status == "unsupported"
+    assert by_name["notes.xyz"].error == "unsupported file type '.xyz'"
     assert not report.ok
     assert kb.search("OSPF area 0")[0].chunk.source.endswith("good.pdf")
+
+
+def test_a_folder_reports_its_unsupported_files_and_still_succeeds(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    _manual_pdf(folder / "good.pdf", "IS-IS level 2 adjacency on GE0/0/2.")
+    (folder / "sub" / "drawing.vsd").write_bytes(b"\xd0\xcf\x11\xe0 not read yet")
+    (folder / ".hidden.xyz").write_text("hidden files stay out")
+    report = KnowledgeBase(tmp_path / "idx", workers=1).ingest([folder])
+    by_name = {Path(r.path).name: r for r in report.files}
+    assert set(by_name) == {"good.pdf", "drawing.vsd"}
+    assert by_name["drawing.vsd"].status == "unsupported"
+    assert report.ok and report.totals()["unsupported"] == 1
 
 
 def test_same_bytes_under_two_names_are_indexed_once(tmp_path):

@@ -35,10 +35,11 @@ def _failure_line(result) -> str:
     return f"[red]failed[/red] {escape(result.path)}: {escape(result.error or '')}"
 
 
-def _empty_line(result) -> str:
+def _skipped_line(result) -> str:
+    """An empty or unsupported file: nothing indexed, not a failure."""
     from rich.markup import escape
 
-    return f"[yellow]empty[/yellow] {escape(result.path)}: nothing indexed ({escape(result.error or '')})"  # noqa: E501
+    return f"[yellow]{result.status}[/yellow] {escape(result.path)}: nothing indexed ({escape(result.error or '')})"  # noqa: E501
 
 
 class _RichProgress:
@@ -117,8 +118,8 @@ def _ingest(paths, index, qdrant_url, captioner, engine, ray_address, prune, wor
         for result in report.files:
             if result.status == "failed":
                 out.print(_failure_line(result), soft_wrap=True)
-            elif result.status == "empty":
-                out.print(_empty_line(result), soft_wrap=True)
+            elif result.status in ("empty", "unsupported"):
+                out.print(_skipped_line(result), soft_wrap=True)
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -15,14 +15,15 @@ from ictrag.model import sha256_file
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given, and supported files under directories (hidden ones skipped)."""
+    """Files as given, and every file under directories (hidden ones skipped): a file of an
+    unsupported type is reported, not silently left out."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                if child.is_file() and not hidden:
                     found.append(child)
         else:
             found.append(path)
@@ -32,7 +33,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return list(unique.values())
 
 
-Decision = Literal["missing", "unchanged", "duplicate", "job", "twin"]
+Decision = Literal["missing", "unsupported", "unchanged", "duplicate", "job", "twin"]
 
 
 @dataclass
@@ -70,6 +71,9 @@ def plan(files: list[Path], manifest: Manifest, now: Fingerprint, reindex: bool 
         key = str(file.resolve())
         if not file.is_file():
             result.steps.append(Step(key, "missing"))
+            continue
+        if file.suffix.lower() not in SUPPORTED_SUFFIXES:
+            result.steps.append(Step(key, "unsupported"))
             continue
         sha = sha256_file(file)
         entry = manifest.get(key)

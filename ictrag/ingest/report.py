@@ -7,7 +7,8 @@ from typing import Literal, Protocol
 from pydantic import BaseModel
 
 Status = Literal[
-    "ingested", "reindexed", "unchanged", "duplicate", "failed", "removed", "empty"
+    "ingested", "reindexed", "unchanged", "duplicate", "failed", "removed", "empty",
+    "unsupported",
 ]
 
 
@@ -45,6 +46,7 @@ class IngestReport(BaseModel):
             "removed": self.count("removed"),
             "failed": self.count("failed"),
             "empty": self.count("empty"),
+            "unsupported": self.count("unsupported"),
             "pages": sum(r.pages for r in done),
             "text_chunks": sum(r.chunks - r.figure_chunks for r in done),
             "figures": sum(r.figures for r in done),

@@ -60,6 +60,10 @@ def _ingest_locked(
         for step in work.steps:
             if step.decision == "missing":
                 report(FileResult(path=step.path, status="failed", error="no such file"))
+            elif step.decision == "unsupported":
+                suffix = Path(step.path).suffix or Path(step.path).name
+                report(FileResult(path=step.path, status="unsupported",
+                                  error=f"unsupported file type '{suffix}'"))  # fmt: skip
             elif step.decision == "unchanged":
                 entry = step.entry
                 assert entry is not None
