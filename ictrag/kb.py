@@ -158,7 +158,9 @@ class KnowledgeBase:
         doc_ids = set(self._resolve_docs(doc, manifest)) if doc else manifest.doc_ids()
         if self._catalog is None:
             self._catalog = FigureCatalog(self.path / "docs")
-        entries = self._catalog.entries(doc_ids)
+        names = self._doc_names(manifest)
+        entries = [e.model_copy(update={"doc": names.get(e.doc_id, "")})
+                   for e in self._catalog.entries(doc_ids)]  # fmt: skip
         key = ref.strip().rstrip("….").lower()
         by_id = [e for e in entries if e.id == key or (len(key) >= 8 and e.id.startswith(key))]
         if by_id or not labels:
@@ -169,10 +171,10 @@ class KnowledgeBase:
         """One figure's structure (nodes, edges, messages, notes, groups). Raises
         FigureNotFound, or AmbiguousFigure when `ref` names figures in several documents (or
         several figures) and `doc` does not narrow it to one."""
-        from ictrag.figures.query import figure_graph
+        from ictrag.figures.query import figure_graph, ref_of
 
         figure, document = self._one_figure(ref, doc)
-        return figure_graph(figure, figure_ref(figure, document))
+        return figure_graph(figure, ref_of(figure, document))
 
     def figure_neighbours(self, ref: str, node: str, doc: str | None = None) -> Neighbours:
         """The node's edges in and out, with labels; for a sequence, its messages in order.
@@ -203,9 +205,8 @@ class KnowledgeBase:
             where = f" in {doc!r}" if doc else ""
             raise FigureNotFound(f"no figure {ref!r}{where} (give a figure id or a label such as 'Figure 3-1')")  # noqa: E501
         if len({(e.doc_id, e.id) for e in found}) > 1:
-            names = self._doc_names()
             listed = "; ".join(
-                f"{names.get(e.doc_id, e.doc_id[:12])} p.{e.page} {e.label or '(no label)'} [id {e.id[:16]}]"
+                f"{e.doc or e.doc_id[:12]} p.{e.page} {e.label or '(no label)'} [id {e.id[:16]}]"
                 for e in found[:8]
             )  # noqa: E501
             more = f" and {len(found) - 8} more" if len(found) > 8 else ""
@@ -222,8 +223,9 @@ class KnowledgeBase:
         figure = next((f for f in document.figures if f.id == entry.id), None)
         return (figure, document) if figure is not None else None
 
-    def _doc_names(self) -> dict[str, str]:
-        return {e.doc_id: Path(e.path).name for e in self.manifest().entries.values()}
+    @staticmethod
+    def _doc_names(manifest: Manifest) -> dict[str, str]:
+        return {e.doc_id: Path(e.path).name for e in manifest.entries.values()}
 
     def _resolve_docs(self, doc: str, manifest: Manifest) -> list[str]:
         matches: list[str] = []
@@ -247,10 +249,3 @@ class KnowledgeBase:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def figure_ref(figure: Figure, document: Document):
-    """Which figure a graph is of: id, document (title or file name), doc id, label, page."""
-    from ictrag.figures.query import FigureRef
-
-    return FigureRef(id=figure.id, doc=document.title or Path(document.source).name,
-                     doc_id=document.id, label=figure.label, page=figure.page)  # fmt: skip

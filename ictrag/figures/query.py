@@ -13,13 +13,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
+from pathlib import PurePath
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from ictrag.figures.graph import DiagramGraph, logical_to_graph
 from ictrag.figures.mermaid import MermaidError, parse
-from ictrag.model import Figure
+from ictrag.model import Document, Figure
 
 
 class GraphQueryError(LookupError):
@@ -142,6 +143,13 @@ class Between(BaseModel):
 
 
 # -- building -----------------------------------------------------------------------------
+def ref_of(figure: Figure, document: Document) -> FigureRef:
+    """Which figure a graph is of: id, document (title or file name), doc id, label, page."""
+    doc = document.title or PurePath(document.source).name
+    return FigureRef(id=figure.id, doc=doc, doc_id=document.id, label=figure.label,
+                     page=figure.page)  # fmt: skip
+
+
 def diagram_of(figure: Figure) -> tuple[DiagramGraph | None, str]:
     """The figure's diagram and where it came from; Mermaid first (it keeps shapes, notes
     and groups), the relations when the Mermaid is missing or unreadable."""

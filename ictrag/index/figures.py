@@ -14,6 +14,8 @@ from ictrag.index.docstore import DocStore
 
 class FigureEntry(BaseModel):
     doc_id: str
+    doc: str = ""
+    """The document's file name (what `doc` arguments accept), filled by the caller."""
     id: str
     label: str = ""
     page: int = 1
