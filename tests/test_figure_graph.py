@@ -281,3 +281,38 @@ def test_mcp_figure_graph_through_a_client_session(index: Path):
     assert "sample.docx" in _text(out["ambiguous"]) and "sample.pptx" in _text(out["ambiguous"])
     chosen = json.loads(_text(out["chosen"]))
     assert chosen["figure"]["label"] == "Core and Access Topology"  # the slide's title
+
+
+def test_notes_groups_and_the_relations_fallback_without_an_index():
+    from ictrag.figures.query import figure_graph, neighbours, path, ref_of
+    from ictrag.model import Document, FigureType, LogicalText, Relation
+    from ictrag.model import Figure as FigureModel
+
+    mermaid = """sequenceDiagram
+  participant A as UE
+  participant B as AMF
+  A->>B: Registration Request
+  Note over A,B: NAS over N1
+  B->>A: Registration Accept"""
+    figure = FigureModel(id="ab" * 32, label="Figure 4.2.2.2.2-1 Registration", logical=LogicalText(
+        figure_type=FigureType.sequence, mermaid=mermaid, confidence=0.8))  # fmt: skip
+    document = Document(id="cd" * 32, source="/x/TS23502.pdf")
+    graph = figure_graph(figure, ref_of(figure, document))
+    assert graph.source == "mermaid" and graph.figure.doc == "TS23502.pdf"
+    assert [(n.targets, n.target_labels, n.text) for n in graph.notes] == [(["A", "B"], ["UE", "AMF"], "NAS over N1")]  # noqa: E501
+    assert [(m.order, m.source_label, m.text) for m in graph.messages] == [
+        (1, "UE", "Registration Request"), (2, "AMF", "Registration Accept")]  # fmt: skip
+
+    flow = "flowchart LR\n  subgraph dmz [DMZ]\n    w[Web]\n  end\n  fw[Firewall] --> w\n"
+    boxed = FigureModel(id="ef" * 32, logical=LogicalText(figure_type=FigureType.topology, mermaid=flow))  # noqa: E501
+    near = neighbours(figure_graph(boxed, ref_of(boxed, document)), "web")
+    assert near.groups == ["DMZ"] and [(n.direction, n.node.label) for n in near.neighbours] == [("in", "Firewall")]  # noqa: E501
+
+    broken = FigureModel(id="01" * 32, logical=LogicalText(
+        figure_type=FigureType.topology, mermaid="flowchart TD\n  a -->",
+        relations=[Relation(source="PE1", target="P", label="10GE", directed=False),
+                   Relation(source="P", target="PE2", label="10GE", directed=False)]))  # fmt: skip
+    fallback = figure_graph(broken, ref_of(broken, document))
+    assert fallback.source == "relations"
+    route = path(fallback, "pe1", "PE2")
+    assert [n.label for n in route.nodes] == ["PE1", "P", "PE2"] and route.found

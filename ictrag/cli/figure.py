@@ -98,7 +98,7 @@ def _graph_lines(graph) -> list[str]:
     if graph.messages:
         lines.append(f"messages ({len(graph.messages)}):")
         lines += [f"  {m.order}. {m.source_label} -> {m.target_label}: {m.text}" for m in graph.messages]  # noqa: E501
-    lines += [f"note over {', '.join(n.targets)}: {n.text}" for n in graph.notes]
+    lines += [f"note over {', '.join(n.target_labels)}: {n.text}" for n in graph.notes]
     lines += [f"group {g.label}: {len(g.members)} members" for g in graph.groups]
     return lines
 

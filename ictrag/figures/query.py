@@ -67,6 +67,7 @@ class GraphMessage(BaseModel):
 
 class GraphNote(BaseModel):
     targets: list[str]
+    target_labels: list[str]
     text: str
 
 
@@ -74,6 +75,7 @@ class GraphGroup(BaseModel):
     id: str
     label: str
     members: list[str] = Field(default_factory=list)
+    member_labels: list[str] = Field(default_factory=list)
     parent: str | None = None
 
 
@@ -191,11 +193,15 @@ def figure_graph(figure: Figure, ref: FigureRef) -> FigureGraph:
                      target_label=label(m.target), text=m.label)
         for i, m in enumerate(sorted(graph.messages, key=lambda m: m.order))
     ]  # fmt: skip
-    out.notes = [GraphNote(targets=[label(t) for t in n.targets], text=n.text) for n in graph.notes]
-    out.groups = [
-        GraphGroup(id=g.id, label=g.label, members=list(g.members), parent=g.parent)
-        for g in graph.groups
+    out.notes = [
+        GraphNote(targets=list(n.targets), target_labels=[label(t) for t in n.targets], text=n.text)
+        for n in graph.notes
     ]
+    out.groups = [
+        GraphGroup(id=g.id, label=g.label, members=list(g.members),
+                   member_labels=[label(m) for m in g.members], parent=g.parent)
+        for g in graph.groups
+    ]  # fmt: skip
     return out
 
 
