@@ -5,13 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ictrag.config import Settings, load_settings
 from ictrag.index.docstore import DocStore
 from ictrag.index.manifest import Manifest
 from ictrag.ingest import IngestReport, Progress, ingest
 from ictrag.model import Document, Element, Figure, Hit
+
+if TYPE_CHECKING:
+    from ictrag.figures.query import Between, FigureGraph, Neighbours, PathAnswer
+    from ictrag.index.figures import FigureEntry
 
 
 class KnowledgeBase:
@@ -29,6 +33,7 @@ class KnowledgeBase:
         self._store = None
         self._embedder = None
         self._open_lock = threading.Lock()  # two threads must not open the Edge shard twice
+        self._catalog = None
 
     # --- writing -----------------------------------------------------------------------
 
@@ -137,17 +142,90 @@ class KnowledgeBase:
             return []
         return [element for element in document.elements if element.page == page]
 
-    def figure(self, figure_id: str) -> tuple[Figure, Document] | None:
-        """A figure by id (or unique id prefix), with the document it appears in."""
-        store = DocStore(self.path / "docs")
-        for doc_id in sorted(self.manifest().doc_ids()):
-            document = store.get(doc_id)
-            if document is None:
-                continue
-            for figure in document.figures:
-                if figure.id == figure_id or (len(figure_id) >= 8 and figure.id.startswith(figure_id)):
-                    return figure, document
-        return None
+    def figure(self, figure_id: str, doc: str | None = None) -> tuple[Figure, Document] | None:
+        """A figure by id (or unique id prefix), with the document it appears in: the first
+        such document by doc id, or the one `doc` names."""
+        found = self.figures(figure_id, doc, labels=False)
+        return self._load_figure(found[0]) if found else None
+
+    def figures(self, ref: str, doc: str | None = None, labels: bool = True) -> list[FigureEntry]:
+        """Every (document, figure) that `ref` names: a figure id or 8+ hex prefix, else
+        (labels=True) a label, case- and space-insensitive ("figure 5-1"). `doc` narrows to
+        the documents it names (id, title, file name or path)."""
+        from ictrag.index.figures import FigureCatalog, label_matches
+
+        manifest = self.manifest()
+        doc_ids = set(self._resolve_docs(doc, manifest)) if doc else manifest.doc_ids()
+        if self._catalog is None:
+            self._catalog = FigureCatalog(self.path / "docs")
+        names = self._doc_names(manifest)
+        entries = [e.model_copy(update={"doc": names.get(e.doc_id, "")})
+                   for e in self._catalog.entries(doc_ids)]  # fmt: skip
+        key = ref.strip().rstrip("….").lower()
+        by_id = [e for e in entries if e.id == key or (len(key) >= 8 and e.id.startswith(key))]
+        if by_id or not labels:
+            return by_id
+        return [e for e in entries if label_matches(e.label, ref)]
+
+    def figure_graph(self, ref: str, doc: str | None = None) -> FigureGraph:
+        """One figure's structure (nodes, edges, messages, notes, groups). Raises
+        FigureNotFound, or AmbiguousFigure when `ref` names figures in several documents (or
+        several figures) and `doc` does not narrow it to one."""
+        from ictrag.figures.query import figure_graph, ref_of
+
+        figure, document = self._one_figure(ref, doc)
+        return figure_graph(figure, ref_of(figure, document))
+
+    def figure_neighbours(self, ref: str, node: str, doc: str | None = None) -> Neighbours:
+        """The node's edges in and out, with labels; for a sequence, its messages in order.
+        Raises GraphQueryError for a node name that names no node or several."""
+        from ictrag.figures.query import neighbours
+
+        return neighbours(self.figure_graph(ref, doc), node)
+
+    def figure_path(self, ref: str, a: str, b: str, doc: str | None = None) -> PathAnswer:
+        """The shortest path from a to b along the arrows, else ignoring them (directed=False)."""
+        from ictrag.figures.query import path
+
+        return path(self.figure_graph(ref, doc), a, b)
+
+    def figure_between(self, ref: str, a: str, b: str, doc: str | None = None) -> Between:
+        """The edges and the messages (in order, either way) between a and b."""
+        from ictrag.figures.query import between
+
+        return between(self.figure_graph(ref, doc), a, b)
+
+    def _one_figure(self, ref: str, doc: str | None) -> tuple[Figure, Document]:
+        from ictrag.index.figures import AmbiguousFigure, FigureNotFound
+
+        if doc and not self._resolve_docs(doc, self.manifest()):
+            raise FigureNotFound(f"no indexed document matches {doc!r}")
+        found = self.figures(ref, doc)
+        if not found:
+            where = f" in {doc!r}" if doc else ""
+            raise FigureNotFound(f"no figure {ref!r}{where} (give a figure id or a label such as 'Figure 3-1')")  # noqa: E501
+        if len({(e.doc_id, e.id) for e in found}) > 1:
+            listed = "; ".join(
+                f"{e.doc or e.doc_id[:12]} p.{e.page} {e.label or '(no label)'} [id {e.id[:16]}]"
+                for e in found[:8]
+            )  # noqa: E501
+            more = f" and {len(found) - 8} more" if len(found) > 8 else ""
+            raise AmbiguousFigure(f"{ref!r} names {len(found)} figures: {listed}{more}; name the document (--doc, doc) to choose one", found)  # noqa: E501
+        loaded = self._load_figure(found[0])
+        if loaded is None:
+            raise FigureNotFound(f"figure {ref!r} is gone from its document")
+        return loaded
+
+    def _load_figure(self, entry: FigureEntry) -> tuple[Figure, Document] | None:
+        document = DocStore(self.path / "docs").get(entry.doc_id)
+        if document is None:
+            return None
+        figure = next((f for f in document.figures if f.id == entry.id), None)
+        return (figure, document) if figure is not None else None
+
+    @staticmethod
+    def _doc_names(manifest: Manifest) -> dict[str, str]:
+        return {e.doc_id: Path(e.path).name for e in manifest.entries.values()}
 
     def _resolve_docs(self, doc: str, manifest: Manifest) -> list[str]:
         matches: list[str] = []

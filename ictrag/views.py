@@ -38,8 +38,12 @@ def figure_image(figure: Figure, index_dir: Path) -> Path | None:
     return None
 
 
-def figure_view(figure: Figure, document: Document) -> dict[str, Any]:
-    """Everything an agent needs to reason about one figure, without the pixels."""
+def figure_view(figure: Figure, document: Document, also_in: list | None = None) -> dict[str, Any]:
+    """Everything an agent needs to reason about one figure, without the pixels: `graph` is
+    its structure (`ictrag figure --json`); `also_in`, the other documents holding the same
+    image (FigureEntry rows)."""
+    from ictrag.figures.query import figure_graph, ref_of
+
     logical = figure.logical
     return {
         "id": figure.id,
@@ -60,6 +64,8 @@ def figure_view(figure: Figure, document: Document) -> dict[str, Any]:
         "backend": logical.backend if logical else None,
         "inner_text": figure.inner_text,
         "context": figure.context,
+        "graph": figure_graph(figure, ref_of(figure, document)).model_dump(mode="json"),
+        "also_in": [entry.model_dump() for entry in also_in or [] if entry.doc_id != document.id],
     }
 
 

@@ -235,6 +235,7 @@ def caption(
 
 def _mount() -> None:
     from ictrag.cli.evaluate import eval_app
+    from ictrag.cli.figure import figure_command
     from ictrag.cli.index import migrate_command
     from ictrag.cli.serve import export_app, mcp_command, serve_command
     from ictrag.cli.train import export_model_command, synth_app, train_command
@@ -243,6 +244,7 @@ def _mount() -> None:
     app.add_typer(synth_app, name="synth", help="Make training data: diagrams, experts, VQA.")
     app.command("train")(train_command)
     app.command("export-model")(export_model_command)
+    app.command("figure")(figure_command)
     app.command("serve")(serve_command)
     app.command("mcp")(mcp_command)
     app.add_typer(export_app, name="export", help="Export a pretraining corpus or image-caption pairs.")

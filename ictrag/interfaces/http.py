@@ -25,6 +25,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ictrag.figures.query import AmbiguousNode, GraphQueryError
+from ictrag.index.figures import AmbiguousFigure, FigureNotFound
 from ictrag.interfaces.jobs import Busy, IngestQueue, Job, RWLock
 from ictrag.load import SUPPORTED_SUFFIXES
 from ictrag.views import (
@@ -39,6 +41,8 @@ TOKEN_ENV = "ICTRAG_API_TOKEN"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 _BEARER = HTTPBearer(auto_error=False)
+DocParam = Annotated[str | None, Query(max_length=500, description="Document id, title, file name or path.")]  # noqa: E501
+NodeParam = Annotated[str, Query(min_length=1, max_length=300, description="A node's label (case- and space-insensitive, or a unique part of it).")]  # noqa: E501
 
 
 class ServeError(RuntimeError):
@@ -236,29 +240,77 @@ def create_app(kb: Any, config: ServerConfig | None = None) -> FastAPI:
         """The same search with a JSON body."""
         return run_search(request)
 
-    def find_figure(figure_id: str):
+    def find_figure(figure_id: str, doc: str | None = None):
         fid = clean_figure_id(figure_id)
         with read():
-            found = kb.figure(fid)
+            found = kb.figure(fid, doc)
+            places = kb.figures(fid, labels=False) if found else []
         if found is None:
             raise HTTPException(404, "no such figure")
-        return found
+        return (*found, places)
 
     @app.get("/figures/{figure_id}.png", dependencies=protected, tags=["figures"],
              response_class=FileResponse)  # fmt: skip
     def figure_png(figure_id: str) -> FileResponse:
         """The figure's PNG."""
-        figure, _ = find_figure(figure_id)
+        figure, _, _ = find_figure(figure_id)
         path = figure_image(figure, kb.path)
         if path is None:
             raise HTTPException(404, "figure image missing")
         return FileResponse(path, media_type="image/png")
 
+    @app.get("/figures", dependencies=protected, tags=["figures"])
+    def figures_by_label(
+        label: Annotated[str, Query(min_length=1, max_length=300, description="e.g. Figure 5-1")],
+        doc: DocParam = None,
+    ) -> list[dict[str, Any]]:
+        """The figures a label names (case- and space-insensitive): {doc_id, doc, id, label,
+        page}; several when the label (or the image) is in several documents."""
+        with read():
+            return [entry.model_dump() for entry in kb.figures(label, doc)]
+
     @app.get("/figures/{figure_id}", dependencies=protected, tags=["figures"])
-    def figure_json(figure_id: str) -> dict[str, Any]:
-        """A figure's logical text, Mermaid, label, page and document."""
-        figure, document = find_figure(figure_id)
-        return figure_view(figure, document) | {"image_url": f"/figures/{figure.id}.png"}
+    def figure_json(figure_id: str, doc: DocParam = None) -> dict[str, Any]:
+        """A figure's logical text, Mermaid, label, page and document, and `graph`: its
+        structure. The same image in several documents: the first one, or the one `doc`
+        names; the others are listed in `also_in`."""
+        figure, document, places = find_figure(figure_id, doc)
+        view = figure_view(figure, document, also_in=places)
+        return view | {"image_url": f"/figures/{figure.id}.png"}
+
+    def graph_answer(ask) -> dict[str, Any]:
+        try:
+            with read():
+                return ask().model_dump(mode="json")
+        except (AmbiguousFigure, AmbiguousNode) as error:
+            raise HTTPException(409, str(error)) from None
+        except (FigureNotFound, GraphQueryError) as error:
+            raise HTTPException(404, str(error)) from None
+
+    @app.get("/figures/{figure_id}/graph", dependencies=protected, tags=["figures"])
+    def figure_graph(figure_id: str, doc: DocParam = None) -> dict[str, Any]:
+        """The figure's structure alone (`ictrag figure ID --json`); 409 when the image is in
+        several documents and `doc` does not choose one."""
+        fid = clean_figure_id(figure_id)
+        return graph_answer(lambda: kb.figure_graph(fid, doc))
+
+    @app.get("/figures/{figure_id}/neighbours", dependencies=protected, tags=["figures"])
+    def figure_neighbours(figure_id: str, node: NodeParam, doc: DocParam = None) -> dict[str, Any]:  # noqa: E501
+        """A node's edges in and out with labels and, in a sequence, its messages in order."""
+        fid = clean_figure_id(figure_id)
+        return graph_answer(lambda: kb.figure_neighbours(fid, node, doc))
+
+    @app.get("/figures/{figure_id}/path", dependencies=protected, tags=["figures"])
+    def figure_path(figure_id: str, a: NodeParam, b: NodeParam, doc: DocParam = None) -> dict[str, Any]:  # noqa: E501
+        """The shortest path from a to b, along the arrows or else ignoring them."""
+        fid = clean_figure_id(figure_id)
+        return graph_answer(lambda: kb.figure_path(fid, a, b, doc))
+
+    @app.get("/figures/{figure_id}/between", dependencies=protected, tags=["figures"])
+    def figure_between(figure_id: str, a: NodeParam, b: NodeParam, doc: DocParam = None) -> dict[str, Any]:  # noqa: E501
+        """The edges and the messages (in order, either way) between a and b."""
+        fid = clean_figure_id(figure_id)
+        return graph_answer(lambda: kb.figure_between(fid, a, b, doc))
 
     @app.get("/documents", dependencies=protected, tags=["documents"])
     def documents() -> list[dict[str, Any]]:

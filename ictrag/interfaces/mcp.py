@@ -4,7 +4,7 @@
     ictrag mcp --index manuals --transport streamable-http --port 8765
     python -m ictrag.interfaces.mcp --index indexes/manuals
 
-Tools: search, get_figure, list_documents, get_page. The KnowledgeBase is opened once, and
+Tools: search, get_figure, figure_graph, list_documents, get_page. The KnowledgeBase is opened once, and
 blocking work runs in worker threads so the event loop keeps serving.
 """
 
@@ -16,6 +16,8 @@ from typing import Any, Literal
 import anyio
 from mcp.types import ImageContent, TextContent
 
+from ictrag.figures.query import GraphQueryError
+from ictrag.index.figures import AmbiguousFigure, FigureNotFound
 from ictrag.views import (
     InterfaceError,
     clean_figure_id,
@@ -40,7 +42,8 @@ This server searches a knowledge base of ICT manuals (networking and telecom doc
 Figures (topologies, sequence diagrams, flowcharts, ...) are indexed as "logical text": a
 summary, the components, the relations (edges, messages, steps) and Mermaid source.
 Start with `search`. When a hit is a figure, or a page shows a figure placeholder, call
-`get_figure` with its id to get the full logical text, the Mermaid and the image itself.
+`get_figure` with its id to get the full logical text, the Mermaid and the image itself;
+`figure_graph` answers neighbour, path and message questions over one figure.
 Use `get_page` to read the text around a hit, and `list_documents` to see what is indexed
 (and the names to pass as `doc`)."""
 
@@ -80,32 +83,77 @@ def build_server(kb: Any, name: str = "ictrag") -> Any:
         return _json([hit.to_json() for hit in hits])
 
     @server.tool(structured_output=False)
-    async def get_figure(figure_id: str) -> list[TextContent | ImageContent]:
+    async def get_figure(figure_id: str, doc: str | None = None) -> list[TextContent | ImageContent]:  # noqa: E501
         """Everything about one figure, by the id a search hit or a page placeholder gave
         (the full 64-hex id or its first 16 characters).
 
         Returns two content blocks: a JSON object (label, type, doc, page, heading,
         logical_text with summary / components / relations, mermaid, inner_text = the text
-        printed inside the figure, context = the surrounding paragraph) and the figure as a
-        PNG image. Use it to answer questions about a diagram's nodes, links, interfaces,
-        addresses or message order, or to show the diagram.
+        printed inside the figure, context = the surrounding paragraph, graph = the structure:
+        nodes, edges with labels, messages in order, notes, groups, confidence; also_in = other
+        documents holding the same image) and the figure as a PNG image. Use it to answer
+        questions about a diagram's nodes, links, interfaces, addresses or message order, or
+        to show the diagram. doc picks the document when the image is in several.
         """
         try:
             fid = clean_figure_id(figure_id)
         except InterfaceError as error:
             raise ToolError(str(error)) from None
-        found = await anyio.to_thread.run_sync(kb.figure, fid)
+
+        def find():
+            found = kb.figure(fid, doc)
+            return found, kb.figures(fid, labels=False) if found else []
+
+        found, places = await anyio.to_thread.run_sync(find)
         if found is None:
             raise ToolError(f"no figure with id {figure_id!r}; ids come from search hits")
         figure, document = found
         blocks: list[TextContent | ImageContent] = [
-            TextContent(type="text", text=_json(figure_view(figure, document)))
+            TextContent(type="text", text=_json(figure_view(figure, document, also_in=places)))
         ]
         image = figure_image(figure, kb.path)
         if image is not None:
             data = await anyio.to_thread.run_sync(image.read_bytes)
             blocks.append(_image_content(data))
         return blocks
+
+    @server.tool(structured_output=False)
+    async def figure_graph(
+        figure: str,
+        question: Literal["structure", "neighbours", "path", "between"] = "structure",
+        a: str | None = None,
+        b: str | None = None,
+        doc: str | None = None,
+    ) -> str:
+        """Ask one figure's graph. figure: its id (from search or get_page) or its label
+        ("Figure 5-1", case- and space-insensitive); doc: the document, when the figure is in
+        several. Node names (a, b) are labels, matched exactly, then ignoring case and
+        spaces, then as a unique part of a label.
+
+        question="structure": nodes, edges with labels, messages in order, notes, groups.
+        question="neighbours", a=NODE: the node's edges in and out with labels, and in a
+        sequence diagram the messages it sends and receives, in order.
+        question="path", a, b: the shortest path from a to b with the edge labels on the way
+        (directed=false when only a path ignoring arrow directions exists).
+        question="between", a, b: the edges and the messages between a and b, in order.
+        Returns JSON. Use it for "which node connects X to Y", "what does X send after Y",
+        "which messages go between X and Y".
+        """
+        if question in ("neighbours", "path", "between") and not (a and a.strip()):
+            raise ToolError(f"question {question!r} needs a (a node name)")
+        if question in ("path", "between") and not (b and b.strip()):
+            raise ToolError(f"question {question!r} needs a and b (two node names)")
+        asks = {
+            "structure": lambda: kb.figure_graph(figure, doc),
+            "neighbours": lambda: kb.figure_neighbours(figure, a, doc),
+            "path": lambda: kb.figure_path(figure, a, b, doc),
+            "between": lambda: kb.figure_between(figure, a, b, doc),
+        }
+        try:
+            answer = await anyio.to_thread.run_sync(asks[question])
+        except (AmbiguousFigure, FigureNotFound, GraphQueryError) as error:
+            raise ToolError(str(error)) from None
+        return _json(answer.model_dump(mode="json"))
 
     @server.tool(structured_output=False)
     async def list_documents() -> str:
