@@ -28,7 +28,7 @@ err = Console(stderr=True)
 IndexOpt = Annotated[str | None, typer.Option("--index", "-i", help="Index name under indexes/, or a path.")]  # noqa: E501
 UrlOpt = Annotated[str | None, typer.Option("--qdrant-url", help="Use a Qdrant server instead of the embedded store.")]  # noqa: E501
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="A YAML config (default: configs/default.yaml).")]  # noqa: E501
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="A YAML config (default: the packaged defaults.yaml).")]  # noqa: E501
 
 
 def _kb(index: str | None, qdrant_url: str | None = None, config: Path | None = None, **caption):
@@ -109,6 +109,10 @@ def ingest(
         raise _fail(f"unknown captioner '{captioner}' (choose from {', '.join(BACKENDS)})")
     if engine not in ("local", "ray"):
         raise _fail(f"unknown engine '{engine}' (choose from local, ray)")
+    if engine == "ray":
+        from ictrag.extras import require
+
+        require("ray", "ictrag ingest --engine ray")
     kb = _kb(index, qdrant_url, config, backend=captioner)
     if workers:
         kb.settings.workers = workers
@@ -252,9 +256,39 @@ def _mount() -> None:
 
 _mount()
 
+setup_app = typer.Typer(no_args_is_help=True)
+app.add_typer(setup_app, name="setup", help="Install runtime pieces pip cannot: the Mermaid renderer.")  # noqa: E501
+
+
+@setup_app.command("renderers")
+def setup_renderers(
+    force: Annotated[bool, typer.Option(help="Reinstall even when current.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Install the Mermaid renderer's node modules into the user cache ($ICTRAG_CACHE, else
+    $XDG_CACHE_HOME/ictrag, else ~/.cache/ictrag); needs node, npm and chromium."""
+    from ictrag.training.synth.renderers import SetupError
+    from ictrag.training.synth.renderers import setup_renderers as install
+
+    try:
+        report = install(force=force)
+    except SetupError as error:
+        raise _fail(str(error), code=1) from None
+    if as_json:
+        print(report.model_dump_json())
+        return
+    versions = ", ".join(f"{name} {version}" for name, version in report.packages.items())
+    state = "installed" if report.installed else "already current"
+    out.print(f"mermaid renderer {state} in {report.directory} ({versions})", soft_wrap=True)
+
 
 def main() -> None:
-    app()
+    from ictrag.extras import MissingExtra
+
+    try:
+        app()
+    except MissingExtra as error:  # a command of an extra that is not installed
+        raise SystemExit(_fail(str(error)).exit_code) from None
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ictrag.dedup import Deduplicator
+from ictrag.extras import require
 from ictrag.interfaces.views import without_repeated_captions
 from ictrag.model import Document, Figure, TextBlock
 
@@ -222,6 +223,8 @@ def read_shards(out: Path) -> list[dict[str, Any]]:
 
 
 def export_corpus(kb: Any, options: CorpusOptions) -> CorpusReport:
+    if options.format == "parquet":
+        require("parquet", "ictrag export corpus --format parquet")
     if not (kb.path / "manifest.json").exists():
         raise ExportError(f"no index at {kb.path} (manifest.json missing): ingest first")
     records, report = corpus_records(kb, options)

@@ -28,9 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ray
-
 from ictrag.config import Settings
+from ictrag.extras import require
+
+try:
+    import ray
+except ImportError:
+    require("ray", "ictrag ingest --engine ray")  # absent: the one-line MissingExtra
+    raise
 from ictrag.pipeline import (
     Encoded,
     FileResult,
