@@ -5,7 +5,7 @@ outside the checkout, and carries its data files (defaults.yaml, the renderer's 
 Keeping it inside minutes: torch is a CPU-only wheel from pip's find-links where there is
 one (the CUDA build adds 4.5 GB and minutes), and every other dependency is pinned to the
 version this test environment runs, which spares pip's resolver its metadata downloads.
-The venv is kept per (wheel content, pins) under $ICTRAG_WHEEL_VENV_CACHE (default: the
+The venv is kept per wheel content under $ICTRAG_WHEEL_VENV_CACHE (default: the
 temp folder), one at a time, so a re-run skips the install; CI starts clean.
 """
 
@@ -79,24 +79,26 @@ def _pins() -> str:
     return "\n".join(sorted(lines)) + "\n"
 
 
-def _key(wheel: Path, pins: str, torch: list[str]) -> str:
+def _key(wheel: Path, torch: list[str]) -> str:
+    """The wheel's content (its RECORD hashes every file), the cap and the torch wheel; not
+    the pins, which move whenever anyone installs a package into this environment."""
     with zipfile.ZipFile(wheel) as archive:
         record = next(n for n in archive.namelist() if n.endswith(".dist-info/RECORD"))
-        content = archive.read(record) + pins.encode() + CONSTRAINTS.read_bytes()
+        content = archive.read(record) + CONSTRAINTS.read_bytes()
     return hashlib.sha256(content + " ".join(torch).encode()).hexdigest()[:16]
 
 
 @pytest.fixture(scope="module")
 def venv(wheel) -> Path:
-    pins, torch = _pins(), _local_cpu_torch()
+    torch = _local_cpu_torch()
     cache = Path(os.environ.get("ICTRAG_WHEEL_VENV_CACHE")
                  or Path(tempfile.gettempdir()) / "ictrag-wheel-venv")  # fmt: skip
-    root = cache / _key(wheel, pins, torch)
+    root = cache / _key(wheel, torch)
     if (root / ".installed").exists():
         return root
     shutil.rmtree(cache, ignore_errors=True)  # one venv at a time: each is gigabytes
     cache.mkdir(parents=True)
-    (cache / "pins.txt").write_text(pins)
+    (cache / "pins.txt").write_text(_pins())
     subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=300)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PIP_REQUIRE_VIRTUALENV")}  # noqa: E501
     install = subprocess.run([str(root / "bin" / "python"), "-m", "pip", "install", "-q",
