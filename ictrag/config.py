@@ -1,4 +1,5 @@
-"""Settings: configs/default.yaml < ICTRAG_* environment < explicit arguments (CLI flags)."""
+"""Settings: the packaged defaults.yaml (or --config FILE) < ICTRAG_* environment < explicit
+arguments (CLI flags)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "defaults.yaml"
+"""Package data (pyproject's [tool.setuptools.package-data]), so a wheel carries it."""
+
+
+def usable_cores() -> int:
+    """CPUs this process may run on (its affinity mask, e.g. a container's cpuset)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 class EmbedSettings(BaseModel):
@@ -21,6 +30,10 @@ class EmbedSettings(BaseModel):
     """Texts per forward pass; None: 16 on CPU (fastest for MiniLM here: +7-12 % over 64,
     the activations stay in cache), 128 on a GPU."""
     device: str | None = None
+    threads: int | None = None
+    """torch intra-op threads of the embedder (the ingest parent, a query process); None:
+    torch's default (OMP_NUM_THREADS when set) capped at the usable cores. A single query
+    still runs on one thread (DenseEmbedder.encode_query)."""
     max_tokens: int | None = None
     """Chunk budget in the embedder's own tokens, special tokens included; None: the
     model's window (256 for MiniLM). A larger value is capped at the window."""
@@ -98,7 +111,8 @@ class Settings(BaseSettings):
 
     home: Path = Path("indexes")
     index: str = "default"
-    workers: int = 2
+    workers: int | None = Field(default=None, validate_default=True)
+    """Parallel loader processes of the local engine; None: the usable cores."""
     ingest_lock_timeout_s: float = 5.0
     """How long an ingest or remove waits for another one on the same index."""
     embed: EmbedSettings = Field(default_factory=EmbedSettings)
@@ -106,6 +120,11 @@ class Settings(BaseSettings):
     load: LoadSettings = Field(default_factory=LoadSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     ray: RaySettings = Field(default_factory=RaySettings)
+
+    @field_validator("workers", mode="after")
+    @classmethod
+    def _workers_default(cls, value: int | None) -> int:
+        return usable_cores() if value is None else value
 
 
 def hub_allowed(environ: Mapping[str, str] = os.environ) -> bool:

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Install what real Mermaid rendering needs: Debian's chromium (and node/npm when absent)
-# plus the npm packages `mermaid` and `playwright-core` into training/synth/js/node_modules.
-# Idempotent: each step is skipped when its result is already there. Never downloads a browser
-# build (playwright-core has no install hook; PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD guards anyway).
+# Install what real Mermaid rendering needs: Debian's chromium (and node/npm when absent),
+# then `ictrag setup renderers`, which puts the npm packages `mermaid` and `playwright-core`
+# into the user cache (<cache>/renderers/mermaid, cache = $ICTRAG_CACHE, else
+# $XDG_CACHE_HOME/ictrag, else ~/.cache/ictrag): the one place the renderer looks, for CI,
+# a dev checkout and a wheel alike. Idempotent; never downloads a browser build.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-JS_DIR="$ROOT/training/synth/js"
+PY=${PYTHON:-python3}
 SUDO=""
 if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
@@ -24,18 +25,8 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 
-if [ -f "$JS_DIR/node_modules/mermaid/package.json" ] \
-  && [ -f "$JS_DIR/node_modules/playwright-core/package.json" ]; then
-  echo "install_mermaid: node modules present"
-else
-  echo "install_mermaid: npm install in $JS_DIR"
-  # package-lock.json pins the versions tested (mermaid 11.17.2, playwright-core 1.65.1).
-  npm_cmd=install
-  [ -f "$JS_DIR/package-lock.json" ] && npm_cmd=ci
-  (cd "$JS_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
-    npm "$npm_cmd" --no-audit --no-fund --omit=dev --loglevel=error)
-fi
-
+# package-lock.json pins the versions tested (mermaid 11.17.2, playwright-core 1.65.1).
+(cd "$ROOT" && "$PY" -m ictrag setup renderers)
 /usr/bin/chromium --version 2>/dev/null
 node --version
 echo "install_mermaid: ok"

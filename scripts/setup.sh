@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Install ictrag and everything its tests need. Idempotent; safe to re-run.
+# Install ictrag with every extra and the test tools (what the tests need). Idempotent.
+# --with-render also installs the Mermaid renderer (scripts/install_mermaid.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-# torch/torchvision first, pinned to the releases this machine's pip serves from disk, so
-# that no dependency resolves to a newer (multi-GB) build.
+# scripts/constraints.txt caps torch/torchvision at the releases this machine's pip serves
+# from disk, so that no dependency resolves to a newer (multi-GB) build.
+PIP=("$PY" -m pip install -q -c scripts/constraints.txt)
 if ! $PY -c "import torch, torchvision" 2>/dev/null; then
-  $PY -m pip install -q "torch==2.14.1" "torchvision==0.29.1"
+  "${PIP[@]}" "torch==2.14.1" "torchvision==0.29.1"
 fi
-$PY -m pip install -q -e ".[dev]"
+"${PIP[@]}" -e ".[all,dev]"
 if [ "${1:-}" = "--with-render" ] && [ -x scripts/install_mermaid.sh ]; then
-  bash scripts/install_mermaid.sh
+  PYTHON="$PY" bash scripts/install_mermaid.sh
 fi

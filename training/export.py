@@ -32,6 +32,9 @@ def merge_and_save(model: Any, processor: Any, out: Path) -> Path:
 def export_model(adapter: Path, out: Path, base: str | None = None) -> Path:
     """Merge `adapter` (a peft adapter dir) into `base` (default: the adapter's own
     base_model_name_or_path) and write the merged model + processor to `out`."""
+    from ictrag.extras import require
+
+    require("train", "ictrag export-model")
     import torch
     from transformers import AutoModelForImageTextToText, AutoProcessor
 

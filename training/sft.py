@@ -199,6 +199,9 @@ def _last_checkpoint(output_dir: Path) -> str | None:
 
 def train(config: SFTConfig) -> SFTResult:
     """Run one stage; returns where the adapter / merged model went and the loss curve."""
+    from ictrag.extras import require
+
+    require("train", "ictrag train")
     from transformers import Trainer, TrainerCallback, TrainingArguments
 
     output_dir = Path(config.output_dir)

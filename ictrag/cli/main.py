@@ -101,6 +101,10 @@ def _ingest(paths, index, qdrant_url, captioner, engine, ray_address, prune, wor
         raise fail(f"unknown captioner '{captioner}' (choose from {', '.join(BACKENDS)})")
     if engine not in ("local", "ray"):
         raise fail(f"unknown engine '{engine}' (choose from local, ray)")
+    if engine == "ray":
+        from ictrag.extras import require
+
+        require("ray", "ictrag ingest --engine ray")
     kb = open_kb(index, qdrant_url, config, backend=captioner)
     if workers:
         kb.settings.workers = workers
@@ -238,6 +242,7 @@ def _mount() -> None:
     from ictrag.cli.figure import figure_command
     from ictrag.cli.index import migrate_command
     from ictrag.cli.serve import export_app, mcp_command, serve_command
+    from ictrag.cli.setup import setup_app
     from ictrag.cli.train import export_model_command, synth_app, train_command
 
     app.add_typer(eval_app, name="eval", help="Evaluate captions, VQA answers and retrieval.")
@@ -251,13 +256,18 @@ def _mount() -> None:
     index_app = typer.Typer(no_args_is_help=True)
     index_app.command("migrate")(migrate_command)
     app.add_typer(index_app, name="index", help="Move an index between Qdrant Edge and a server.")
+    app.add_typer(setup_app, name="setup", help="Install runtime pieces pip cannot: the Mermaid renderer.")  # noqa: E501
 
 
 _mount()
 
-
 def main() -> None:
-    app()
+    from ictrag.extras import MissingExtra
+
+    try:
+        app()
+    except MissingExtra as error:  # a command of an extra that is not installed
+        raise SystemExit(fail(str(error)).exit_code) from None
 
 
 if __name__ == "__main__":

@@ -35,6 +35,9 @@ def serve_command(
     qdrant_url: UrlOpt = None,
 ) -> None:
     """Serve the HTTP API (search, figures, documents, ingest jobs); schema at /openapi.json."""
+    from ictrag.extras import require
+
+    require("serve", "ictrag serve")
     from ictrag.interfaces.http import ServeError, ServerConfig, is_loopback, serve
 
     if not is_loopback(host) and not token:
@@ -57,6 +60,9 @@ def mcp_command(
     qdrant_url: UrlOpt = None,
 ) -> None:
     """Serve the index to agents over MCP: tools search, get_figure, list_documents, get_page."""
+    from ictrag.extras import require
+
+    require("serve", "ictrag mcp")
     from ictrag.interfaces.http import ServeError
     from ictrag.interfaces.mcp import run_server
 

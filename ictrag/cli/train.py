@@ -55,7 +55,7 @@ def synth_mermaid(
 
     missing = missing_requirements()
     if missing:
-        raise fail("Mermaid renderer missing " + ", ".join(missing) + ": run scripts/install_mermaid.sh")  # fmt: skip
+        raise fail("Mermaid renderer missing " + ", ".join(missing) + ": run `ictrag setup renderers`")  # fmt: skip
     options = PairsOptions(n=n, out=out_dir, seed=seed, workers=workers, rewriter=rewriter, rewriter_model=model, rewriter_base_url=base_url)  # fmt: skip
     try:
         with Progress(console=err, disable=as_json) as progress:

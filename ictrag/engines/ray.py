@@ -28,9 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ray
-
 from ictrag.config import Settings
+from ictrag.extras import require
+
+try:
+    import ray
+except ImportError:
+    require("ray", "ictrag ingest --engine ray")  # absent: the one-line MissingExtra
+    raise
 from ictrag.ingest import Encoded, FileResult, Indexer, Prepared, encode_prepared, failed, prepare
 from ictrag.ingest.commit import open_index_store
 from ictrag.ingest.stages import FigureCaptioner, load_embedder, one_line

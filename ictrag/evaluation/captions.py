@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError, field_validator
 
 from ictrag.evaluation.cider import cider_d, cjk_share, tokens
 from ictrag.evaluation.structure import macro_average, structure_scores
+from ictrag.extras import require
 from ictrag.figures.graph import DiagramGraph
 
 TEXT_METRICS = ("bleu", "chrf", "rouge_l", "cider_d")
@@ -256,6 +257,7 @@ def evaluate_captions(
     tokenize: str | None = None,
 ) -> CaptionEvaluation:
     """Score every system against the same references, overall and per figure type."""
+    require("eval", "ictrag eval captions")
     from sacrebleu.metrics import BLEU
 
     if not systems:

@@ -79,6 +79,9 @@ def bar_plot(
     name: str,
 ) -> Plot:  # fmt: skip
     """Grouped bars: one group per category, one bar per series (system)."""
+    from ictrag.extras import require
+
+    require("eval", "ictrag eval")
     import matplotlib
 
     matplotlib.use("Agg")

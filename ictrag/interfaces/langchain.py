@@ -13,15 +13,21 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal
 
-from langchain_core.callbacks import (
-    AsyncCallbackManagerForRetrieverRun,
-    CallbackManagerForRetrieverRun,
-)
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
+from ictrag.extras import require
 from ictrag.model import Hit
+
+try:
+    from langchain_core.callbacks import (
+        AsyncCallbackManagerForRetrieverRun,
+        CallbackManagerForRetrieverRun,
+    )
+    from langchain_core.documents import Document as LCDocument
+    from langchain_core.retrievers import BaseRetriever
+except ImportError:
+    require("langchain", "ictrag.interfaces.langchain")  # absent: the one-line MissingExtra
+    raise
 
 
 def hit_to_document(hit: Hit) -> LCDocument:

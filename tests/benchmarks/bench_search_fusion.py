@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ictrag import KnowledgeBase
 from ictrag.index.bm25 import sparse_query
+from ictrag.index.manifest import has_manifest
 from ictrag.index.migrate import copy_points
 from ictrag.index.store_server import ServerStore
 from ictrag.search import fuse_figures, search
@@ -84,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.index or Path(tempfile.mkdtemp()) / "sample"
     kb = KnowledgeBase(folder)
-    if not (folder / "manifest.json").exists():
+    if not has_manifest(folder):
         kb.ingest([SAMPLES])
     texts = queries(kb, args.queries)
     embedder = kb.embedder

@@ -1,8 +1,10 @@
 """Render Mermaid source with the real `mermaid` npm package in Debian's headless Chromium.
 
-One long-lived node process (training/synth/js/render.mjs) holds one browser with a few
-pages; requests go over its stdin as JSON lines and results come back on stdout, so a
-batch pays the browser launch once. Install what it needs with scripts/install_mermaid.sh.
+One long-lived node process (render.mjs, packaged in training/synth/js) holds one browser
+with a few pages; requests go over its stdin as JSON lines and results come back on stdout,
+so a batch pays the browser launch once. It runs from renderers.renderer_dir() (a user cache
+folder); install it there with `ictrag setup renderers` (scripts/install_mermaid.sh also
+installs chromium and node).
 
     with MermaidRenderer(scale=2) as renderer:
         result = renderer.render(code, out_png=Path("a.png"), out_pdf=Path("a.pdf"))
@@ -22,8 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-JS_DIR = Path(__file__).resolve().parent / "js"
-CHROMIUM = "/usr/bin/chromium"
+from ictrag.training.synth.renderers import CHROMIUM, PACKAGES, renderer_dir, sync_files
+
 THEMES = ("default", "neutral", "dark", "forest", "base")
 
 
@@ -48,21 +50,22 @@ class RenderResult:
     """Size of the SVG in CSS pixels (the PNG is this times the scale)."""
 
 
-def missing_requirements(js_dir: Path = JS_DIR, chromium: str = CHROMIUM) -> list[str]:
+def missing_requirements(js_dir: Path | None = None, chromium: str = CHROMIUM) -> list[str]:
     """What is missing for rendering; empty when everything is installed."""
+    js_dir = js_dir or renderer_dir()
     missing = []
     if shutil.which("node") is None:
         missing.append("node")
     if not Path(chromium).exists():
         missing.append(chromium)
-    for package in ("mermaid", "playwright-core"):
+    for package in PACKAGES:
         if not (js_dir / "node_modules" / package / "package.json").exists():
             missing.append(f"{js_dir / 'node_modules' / package}")
     return missing
 
 
 def renderer_available() -> bool:
-    """True when node, Chromium and the npm packages are installed (scripts/install_mermaid.sh)."""
+    """True when node, Chromium and the npm packages are installed (`ictrag setup renderers`)."""
     return not missing_requirements()
 
 
@@ -76,14 +79,15 @@ class MermaidRenderer:
         pages: int = 1,
         timeout_s: float = 30.0,
         start_timeout_s: float = 60.0,
-        js_dir: Path = JS_DIR,
+        js_dir: Path | None = None,
         chromium: str = CHROMIUM,
     ) -> None:
         self.scale = scale
         self.pages = pages
         self.timeout_s = timeout_s
         self.start_timeout_s = start_timeout_s
-        self.js_dir = js_dir
+        self.js_dir = js_dir or renderer_dir()
+        self._own_dir = js_dir is None
         self.chromium = chromium
         self.mermaid_version = ""
         self._proc: subprocess.Popen[bytes] | None = None
@@ -108,8 +112,10 @@ class MermaidRenderer:
             raise RenderError(
                 "Mermaid renderer missing "
                 + ", ".join(missing)
-                + ": run scripts/install_mermaid.sh"
+                + ": run `ictrag setup renderers`"
             )
+        if self._own_dir:
+            sync_files(self.js_dir)  # the packaged render.mjs, also after a dev edit
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         command = ["node", str(self.js_dir / "render.mjs"), "--scale", str(self.scale)]
         command += ["--pages", str(self.pages), "--chromium", self.chromium]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ictrag.config import CaptionSettings, local_only
+from ictrag.extras import require
 from ictrag.figures.base import CaptionError, FigureInput
 from ictrag.figures.models.prompt import PROMPT_VERSION, build_messages, figure_text, parse_answer
 from ictrag.model import LogicalText
@@ -32,6 +33,7 @@ def load_dicmodel(
     max_pixels: int | None = None,
 ) -> tuple[Any, Any]:
     """(model, processor), loaded once per process. Raises CaptionError when it cannot load."""
+    require("vlm", "--captioner dicmodel")
     import torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
