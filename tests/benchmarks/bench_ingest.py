@@ -282,14 +282,21 @@ def main() -> None:
     pages = _pages(pdfs)
     result: dict = {"pdfs": len(pdfs), "pages": pages, "cpus": os.cpu_count(),
                     "load_before": os.getloadavg(), "budgets": {}}  # fmt: skip
+
+    def save() -> None:  # after every child, so that a run cut short keeps what it measured
+        if args.out:
+            args.out.write_text(json.dumps(result, indent=1))
+
     for workers in (int(w) for w in args.workers.split(",")):
-        runs = {"ictrag": run_child("ictrag", workers, args.corpus, pages)}
+        label = "1 process" if workers <= 1 else f"{workers} workers + parent"
+        runs = result["budgets"][label] = {}
+        runs["ictrag"] = run_child("ictrag", workers, args.corpus, pages)
+        save()
         if not args.skip_baseline:
             base = runs["baseline"] = run_child("baseline", workers, args.corpus, pages)
             runs["speedup"] = runs["ictrag"]["pages_per_s"] / base["pages_per_s"]
             runs["cpu_ratio"] = runs["ictrag"]["cpu_seconds"] / base["cpu_seconds"]
-        label = "1 process" if workers <= 1 else f"{workers} workers + parent"
-        result["budgets"][label] = runs
+            save()
     result["load_after"] = os.getloadavg()
     print(json.dumps(result, indent=1))
     print(table(result))
