@@ -1,12 +1,21 @@
 """How well the structural captioner reads diagrams back: Mermaid sources rendered with the
-real Mermaid (vector PDF and PNG), parsed back, scored against the source's graph.
+real Mermaid (vector PDF and PNG), read back, scored against the source.
 
     HF_HUB_OFFLINE=1 python tests/benchmarks/bench_diagrams.py --out /tmp/diagrams.json \
         [--corpus ../shared/corpus] [--max-corpus 40] [--no-png] [--work DIR]
 
-Metrics (ictrag.evaluation.structure): node-label F1, edge F1, labelled-edge F1, message F1
-and order accuracy, macro-averaged per diagram type and overall, for PDF and PNG.
-Also reads ../shared/corpus/figures/*.pdf and packets/*.pdf (field-name recall vs .pkt).
+Gold and scores come from the independent scorer ../shared/tools/diagram_score.py (see
+independent_score.py): the gold structure is that tool's parse of each Mermaid source, the
+prediction is the Mermaid ictrag emits for the recovered graph (`emit`, as the structural
+captioner stores it) read by the same tool, scored by its `score` as is: node / edge /
+labelled-edge F1 for graphs, participant / message F1 and order (LCS) for sequences, its
+per-diagram `score`, macro-averaged per type and overall, for PDF and PNG. Packets are
+outside the tool: field-name F1 against the source's field lines.
+
+The diagram set (the project's own sources below plus Mermaid's syntax pages, selected by
+`corpus_examples`) is the one the parsers were developed on: it was tuned on whole and has
+no held-out part. Also reads ../shared/corpus/figures/*.pdf (no ground truth: what each
+became) and packets/*.pdf (field-name recall against the ASCII .pkt sources).
 """
 
 from __future__ import annotations
@@ -20,10 +29,13 @@ import time
 from pathlib import Path
 
 import pymupdf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's ictrag
+sys.path.insert(1, str(Path(__file__).resolve().parent))
+import independent_score as independent  # noqa: E402
 from ictrag.training.synth.render import MermaidRenderer, RenderJob, renderer_available
 
-from ictrag.evaluation.structure import macro_average, structure_scores
-from ictrag.figures.mermaid import parse
+from ictrag.figures.mermaid import emit, parse
 from ictrag.figures.raster.read import recover_raster
 from ictrag.figures.vector.diagram import recover_vector
 from ictrag.figures.vector.packet import parse_ascii_packet
@@ -281,6 +293,19 @@ def corpus_examples(corpus: Path, limit: int) -> dict[str, str]:
     return {name: out[name] for name in names[::step][:limit]}
 
 
+def predicted(graph) -> dict:
+    """The recovered graph as the independent scorer reads it: the Mermaid ictrag emits
+    (packets: the field labels, which the scorer does not read)."""
+    if graph.kind == "packet" or graph.fields:
+        return {"type": "packet", "fields": independent.pred_fields_from_graph(graph)}
+    try:
+        code = emit(graph) if (graph.nodes or graph.messages) else ""
+    except Exception as error:
+        print(f"emit: {type(error).__name__}: {error}", file=sys.stderr)
+        code = ""
+    return independent.pred_from_mermaid(code) | {"mermaid": code}
+
+
 def score_pdf(pdf: Path) -> tuple:
     page = pymupdf.open(pdf)[0]
     return recover_vector(region_content(page, tuple(page.rect)))
@@ -304,8 +329,7 @@ def run(args) -> dict:
     for (name, code), result in zip(diagrams.items(), results, strict=True):
         if not result.ok:
             continue
-        gold = parse(code)
-        kind = gold.kind if gold.kind != "flowchart" or not name.startswith("topo") else "topology"
+        gold = independent.gold(code, name)
         for mode in ("pdf", "png"):
             if mode == "png" and args.no_png:
                 continue
@@ -315,22 +339,22 @@ def run(args) -> dict:
                     rec = score_pdf(work / f"{name}.pdf")
                 else:
                     rec = recover_raster(str(work / f"{name}.png"))
-                scores = structure_scores(rec.graph, gold)
+                pred = predicted(rec.graph)
                 pred_kind = rec.graph.kind
             except Exception as error:  # a crash is a zero, and reported
                 print(f"{name} {mode}: {type(error).__name__}: {error}", file=sys.stderr)
-                scores, pred_kind = {"node_f1": 0.0}, "error"
-            scores["type_ok"] = float(
-                pred_kind == kind or (kind == "topology" and pred_kind == "flowchart")
-            )
+                pred, pred_kind = {"type": None, "nodes": [], "edges": []}, "error"
+            scores = independent.score(gold, pred)
+            scores["type_ok"] = independent.type_ok(gold["type"], pred_kind)
             rows.append(
                 {
                     "name": name,
                     "mode": mode,
-                    "type": kind,
+                    **scores,
+                    "type": gold["type"],
                     "pred_type": pred_kind,
                     "seconds": round(time.time() - t, 2),
-                    **scores,
+                    "mermaid": pred.get("mermaid"),
                 }
             )
     summary: dict[str, dict] = {}
@@ -338,13 +362,11 @@ def run(args) -> dict:
         mine = [r for r in rows if r["mode"] == mode]
         if not mine:
             continue
-        metric_rows = [
-            {k: v for k, v in r.items() if isinstance(v, float) and k != "seconds"} for r in mine
-        ]
-        summary[f"{mode}/all"] = macro_average(metric_rows)
+        summary[f"{mode}/all"] = independent.summarize(mine)
         for kind in sorted({r["type"] for r in mine}):
-            subset = [m for m, r in zip(metric_rows, mine, strict=True) if r["type"] == kind]
-            summary[f"{mode}/{kind}"] = macro_average(subset)
+            summary[f"{mode}/{kind}"] = independent.summarize(
+                [r for r in mine if r["type"] == kind]
+            )
     figures = corpus_figures(corpus) if corpus.exists() else []
     packets = corpus_packets(corpus) if corpus.exists() else {}
     return {
@@ -389,11 +411,7 @@ def corpus_packets(corpus: Path) -> dict:
 
 
 def table(result: dict) -> str:
-    metrics = ["node_f1", "edge_f1", "labelled_edge_f1", "message_f1", "message_order", "type_ok"]
-    lines = ["| set | n | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 2) + "|"]
-    for key, values in result["summary"].items():
-        cells = [f"{values[m]:.3f}" if m in values else "-" for m in metrics]
-        lines.append(f"| {key} | {int(values['n'])} | " + " | ".join(cells) + " |")
+    lines = [independent.table(result["summary"])]
     lines += ["", "| figure | type | nodes | edges | confidence |", "|---|---|---|---|---|"]
     for fig in result["figures"]:
         lines.append(
@@ -424,7 +442,7 @@ def main() -> None:
     Path(args.out).write_text(json.dumps(result, indent=1))
     print(table(result))
     if args.show:
-        for row in sorted(result["rows"], key=lambda r: r.get("edge_f1", 1) + r["node_f1"])[:15]:
+        for row in sorted(result["rows"], key=lambda r: r["score"])[:15]:
             print(row)
 
 

@@ -1,15 +1,21 @@
-"""GPU benchmark of stage-1 SFT throughput on a random mid-size Qwen2.5-VL (offline, < 5 min).
+"""GPU throughput probe: a training loop of its own on a random mid-size Qwen2.5-VL (offline,
+< 5 min). It is NOT a run of ictrag.training and says nothing about the stage-1 trainer.
 
     python tests/benchmarks/gpu_stage1.py [--steps 300] [--batch 4] [--images DIR] [--max-seconds 240]
 
-Builds a randomly initialised Qwen2.5-VL (text: hidden 1024, 12 layers, Qwen's real 151,936-row
-vocabulary; vision: 12 blocks, hidden 768, patch 14) with the real processor and a small trained
-tokenizer (tests/tiny_qwen.py), makes stage-1-like samples (a ~448x448 diagram image, the
-figure prompt, a sectioned caption answer; images drawn with PIL, or PNGs from --images such as
-`ictrag synth mermaid` output), and trains the language model (vision frozen, as in the stage
-configs) in bf16 with AdamW, labels masked to the answer. Prints one JSON object: samples/s,
-tokens/s, steps, peak GPU memory, loss first/last. Imports only torch, transformers, PIL and
-tests/tiny_qwen.py, so it runs where pydantic/peft are absent.
+What it is: a hand-written loop (forward, backward, AdamW step; no ictrag.training code, no
+Trainer, no LoRA/peft, no data collator of the project) that trains the full language model
+of a randomly initialised Qwen2.5-VL (text: hidden 1024, 12 layers, Qwen's real 151,936-row
+vocabulary; vision: 12 blocks, hidden 768, patch 14; vision frozen) with bf16 weights.
+The tokenizer is a small one trained on the spot (600 tokens, tests/tiny_qwen.py), not
+Qwen's, so a caption takes more tokens than it would with the real tokenizer and the
+sequence lengths are not those of real stage-1 data. Samples are stage-1-like (a ~448x448
+diagram image drawn with PIL, or PNGs from --images such as `ictrag synth mermaid` output;
+the figure prompt; a sectioned caption answer; labels masked to the answer). Use it to check
+what a GPU machine sustains (samples/s, tokens/s, peak memory, loss going down), not as a
+measurement of the project's trainer or a forecast for a 7B model. Prints one JSON object.
+Imports only torch, transformers, PIL and tests/tiny_qwen.py, so it runs where
+pydantic/peft are absent.
 """
 
 from __future__ import annotations
