@@ -10,6 +10,8 @@ if ! $PY -c "import torch, torchvision" 2>/dev/null; then
   $PY -m pip install -q "torch==2.14.1" "torchvision==0.29.1"
 fi
 $PY -m pip install -q -e ".[dev]"
-if [ "${1:-}" = "--with-render" ] && [ -x scripts/install_mermaid.sh ]; then
-  bash scripts/install_mermaid.sh
+if [ "${1:-}" = "--with-render" ]; then
+  [ -x scripts/install_mermaid.sh ] && bash scripts/install_mermaid.sh
+  # Graphviz, mscgen, seqdiag, a JRE and PlantUML: the real renderers of the real-figures tests.
+  [ -x scripts/install_renderers.sh ] && PYTHON="$PY" bash scripts/install_renderers.sh
 fi
