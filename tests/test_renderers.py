@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pymupdf
 import pytest
-from PIL import Image
-
 from ictrag.training.synth import renderers
+from PIL import Image
 
 SOURCES = {
     "dot": 'digraph g { Gateway -> Resolver [label="Lookup"]; Resolver -> Cache; }',
