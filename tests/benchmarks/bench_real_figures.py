@@ -17,8 +17,8 @@ real_figures_split.py); every table gives both parts side by side.
 
 Confidence: AUROC of the figure's confidence for "edge (message) F1 >= 0.8" against
 "< 0.5" (figures in between left out), for the reader's own score (`reader`, logged by the
-captioner) and for the checked score (`logical.confidence`). `--fit` fits the weights of
-ictrag.figures.confidence on the dev rows only and reports the fitted score on both parts.
+captioner) and for the checked score (`logical.confidence`). `--fit` calibrates the weights of
+ictrag.figures.confidence on the dev rows only and reports the calibrated score on both parts.
 """
 
 from __future__ import annotations
@@ -152,21 +152,29 @@ def auroc(scores: list[float], positive: list[bool]) -> float | None:
     return wins / (len(pos) * len(neg))
 
 
-def fit(rows: list[dict], steps: int = 4000, lr: float = 0.3, l2: float = 0.05) -> dict[str, float]:
-    """Logistic regression of edge (message) F1 (a soft target) on the checks, dev rows only."""
-    dev = [r for r in rows if r["part"] == "dev" and r["checks"]]
-    w = {k: 0.0 for k in ("bias", *confidence.FEATURES)}
+def _logit(found: dict[str, float], weights: dict[str, float]) -> float:
+    return weights.get("bias", 0.0) + sum(
+        weights.get(k, 0.0) * found.get(k, 0.0) for k in confidence.FEATURES
+    )
+
+
+def fit(rows: list[dict], steps: int = 5000, lr: float = 0.5) -> dict[str, float]:
+    """Calibrate the score on the dev rows only: a*z + c on the logit z of the current
+    WEIGHTS, fitted by logistic regression to edge (message) F1 as a soft target (Platt
+    scaling). The order of the figures, hence AUROC, does not change; what a score of 0.5
+    means (the cascade's threshold) does. Returns the scaled weights."""
+    dev = [(_logit(r["checks"], confidence.WEIGHTS), r["edge_f1"]) for r in rows
+           if r["part"] == "dev" and r["checks"]]  # fmt: skip
+    a, c = 1.0, 0.0
     for _ in range(steps):
-        grad = dict.fromkeys(w, 0.0)
-        for r in dev:
-            z = w["bias"] + sum(w[k] * r["checks"].get(k, 0.0) for k in confidence.FEATURES)
-            err = 1.0 / (1.0 + math.exp(-z)) - r["edge_f1"]
-            grad["bias"] += err
-            for k in confidence.FEATURES:
-                grad[k] += err * r["checks"].get(k, 0.0)
-        for k in w:
-            w[k] -= lr * (grad[k] / len(dev) + (l2 * w[k] if k != "bias" else 0.0))
-    return {k: round(v, 2) for k, v in w.items()}
+        ga = gc = 0.0
+        for z, y in dev:
+            err = 1.0 / (1.0 + math.exp(-(a * z + c))) - y
+            ga, gc = ga + err * z, gc + err
+        a, c = a - lr * ga / len(dev), c - lr * gc / len(dev)
+    weights = {k: a * v for k, v in confidence.WEIGHTS.items()}
+    weights["bias"] = weights.get("bias", 0.0) + c
+    return {k: round(v, 2) for k, v in weights.items()}
 
 
 def _mean(values: list[float | None]) -> str:
@@ -210,7 +218,7 @@ def report(rows: list[dict], weights: dict[str, float] | None) -> str:
             confidence.score(r["checks"], weights) if weights and r["checks"] else r["confidence"]
         )
     for name, key in (("reader's own (before)", "reader"), ("checked (logical.confidence)", "confidence"),
-                      *((("checked, weights fitted on dev", "fitted"),) if weights else ())):  # fmt: skip
+                      *((("checked, calibrated on dev", "fitted"),) if weights else ())):  # fmt: skip
         cells, counts = [], []
         for part in ("dev", "test"):
             sel = [
