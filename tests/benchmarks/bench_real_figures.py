@@ -211,24 +211,28 @@ def report(rows: list[dict], weights: dict[str, float] | None) -> str:
         if sel:
             lines.append(f"| {mode} | {len(sel)} | {sum(sel) / len(sel):.2f}, {sel[len(sel) // 2]:.2f}, "
                          f"{sel[-1]:.2f} | {sum(cpu) / len(cpu):.2f} |")  # fmt: skip
-    lines += ["", "| confidence | AUROC dev | AUROC test | n dev (good/bad) | n test (good/bad) |",
-              "|---|---|---|---|---|"]  # fmt: skip
+    lines += ["", "| confidence | figures | AUROC dev | AUROC test | n dev (good/bad) | n test (good/bad) |",
+              "|---|---|---|---|---|---|"]  # fmt: skip
     for r in rows:
         r["fitted"] = (
             confidence.score(r["checks"], weights) if weights and r["checks"] else r["confidence"]
         )
-    for name, key in (("reader's own (before)", "reader"), ("checked (logical.confidence)", "confidence"),
-                      *((("checked, calibrated on dev", "fitted"),) if weights else ())):  # fmt: skip
-        cells, counts = [], []
-        for part in ("dev", "test"):
-            sel = [
-                r for r in rows if r["part"] == part and (r["edge_f1"] >= 0.8 or r["edge_f1"] < 0.5)
-            ]
-            good = [r["edge_f1"] >= 0.8 for r in sel]
-            value = auroc([r[key] for r in sel], good)
-            cells.append("–" if value is None else f"{value:.2f}")
-            counts.append(f"{sum(good)}/{len(good) - sum(good)}")
-        lines.append(f"| {name} | {cells[0]} | {cells[1]} | {counts[0]} | {counts[1]} |")
+    kinds = (("reader's own (before)", "reader"), ("checked (logical.confidence)", "confidence"),
+             *((("checked, calibrated on dev", "fitted"),) if weights else ()))  # fmt: skip
+    for name, key in kinds:
+        for modes in (MODES, ("vector",), ("raster",)):
+            cells, counts = [], []
+            for part in ("dev", "test"):
+                sel = [r for r in rows if r["part"] == part and r["mode"] in modes
+                       and (r["edge_f1"] >= 0.8 or r["edge_f1"] < 0.5)]  # fmt: skip
+                good = [r["edge_f1"] >= 0.8 for r in sel]
+                value = auroc([r[key] for r in sel], good)
+                cells.append("–" if value is None else f"{value:.2f}")
+                counts.append(f"{sum(good)}/{len(good) - sum(good)}")
+            which = "all" if len(modes) > 1 else modes[0]
+            lines.append(
+                f"| {name} | {which} | {cells[0]} | {cells[1]} | {counts[0]} | {counts[1]} |"
+            )
     return "\n".join(lines)
 
 
