@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install ictrag with every extra and the test tools (what the tests need). Idempotent.
-# --with-render also installs the Mermaid renderer (scripts/install_mermaid.sh).
+# --with-render also installs the renderers: Mermaid (scripts/install_mermaid.sh), Graphviz,
+# mscgen, seqdiag and PlantUML (scripts/install_renderers.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -12,6 +13,8 @@ if ! $PY -c "import torch, torchvision" 2>/dev/null; then
   "${PIP[@]}" "torch==2.14.1" "torchvision==0.29.1"
 fi
 "${PIP[@]}" -e ".[all,dev]"
-if [ "${1:-}" = "--with-render" ] && [ -x scripts/install_mermaid.sh ]; then
+if [ "${1:-}" = "--with-render" ]; then
   PYTHON="$PY" bash scripts/install_mermaid.sh
+  # Graphviz, mscgen, seqdiag, a JRE and PlantUML: the real renderers of the real-figures tests.
+  PYTHON="$PY" bash scripts/install_renderers.sh
 fi

@@ -12,6 +12,7 @@ import logging
 import re
 
 from ictrag.config import CaptionSettings
+from ictrag.figures import confidence
 from ictrag.figures.base import FigureInput
 from ictrag.figures.graph import DiagramGraph, graph_to_logical
 from ictrag.figures.mermaid import emit, validate
@@ -34,29 +35,36 @@ class StructuralCaptioner:
 
     def describe_one(self, item: FigureInput) -> LogicalText:
         try:
-            recovery, own_text = self._recover(item)
+            recovery, own_text, raster = self._recover(item)
         except Exception as error:  # one bad figure must not sink the batch
             log.warning("structural captioning failed: %s: %s", type(error).__name__, error)
             return _empty(f"structure not recovered ({type(error).__name__})")
         if recovery is None:
             return _empty("no drawing, text or image to read")
-        return to_logical(recovery, f"{own_text}\n{item.inner_text}\n{item.label}")
+        logical = to_logical(recovery, f"{own_text}\n{item.inner_text}\n{item.label}")
+        found = confidence.checks(recovery.graph, own_text, recovery.confidence, raster)
+        logical.confidence = confidence.score(found) if recovery.confidence > 0 else 0.0
+        # The checks go to the log (not the output) for benchmarks that fit the weights.
+        log.debug(
+            "confidence checks", extra={"checks": found, "reader_confidence": recovery.confidence}
+        )
+        return logical
 
-    def _recover(self, item: FigureInput) -> tuple[Recovery | None, str]:
+    def _recover(self, item: FigureInput) -> tuple[Recovery | None, str, bool]:
         vector = item.vector
         if vector is not None and (vector.paths or vector.spans):
             text = "\n".join(span.text for span in vector.spans)
             recovery = recover_vector(vector)
             if recovery.confidence > 0 or not item.image_path:
-                return recovery, text
+                return recovery, text, False
         if item.image_path:
             from ictrag.figures.raster.read import recover_raster
 
             recovery = recover_raster(
                 item.image_path, ocr=self.settings.ocr, ocr_cache=item.ocr_cache
             )
-            return recovery, recovery.text
-        return None, ""
+            return recovery, recovery.text, True
+        return None, "", False
 
 
 def _empty(reason: str) -> LogicalText:
