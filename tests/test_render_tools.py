@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pymupdf
 import pytest
-from ictrag.training.synth import renderers
+from ictrag.training.synth import render_tools as renderers
 from PIL import Image
 
 SOURCES = {
