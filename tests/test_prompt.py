@@ -6,15 +6,10 @@ import sys
 import pytest
 
 from ictrag.figures.base import FigureInput
-from ictrag.figures.models.prompt import (
-    PROMPT_VERSION,
-    build_messages,
-    checked_mermaid,
-    parse_answer,
-    repair_mermaid,
-    ungrounded_terms,
-    validate_mermaid,
-)
+from ictrag.figures.mermaid.repair import checked_mermaid, repair_mermaid, validate_mermaid
+from ictrag.figures.models.answer import parse_answer
+from ictrag.figures.models.grounding import ungrounded_terms
+from ictrag.figures.models.prompt import PROMPT_VERSION, build_messages
 from ictrag.model import FigureType, LogicalText, Relation
 
 ITEM = FigureInput(
@@ -189,7 +184,7 @@ def test_fallback_validation_when_mermaid_module_is_missing(monkeypatch):
 
 
 def test_membership_lines_parse_as_contains_relations():
-    from ictrag.figures.models.prompt import parse_answer
+    from ictrag.figures.models.answer import parse_answer
 
     answer = (
         "Type: architecture\nSummary: core network\nComponents: Core; MME; HSS\n"

@@ -58,7 +58,7 @@ def format_answer(logical: LogicalText) -> str:
 def _logical(record: dict) -> LogicalText:
     if record.get("logical"):
         return LogicalText.model_validate(record["logical"])
-    from ictrag.figures.models.prompt import parse_answer
+    from ictrag.figures.models.answer import parse_answer
 
     return parse_answer(record.get("caption", ""), "record", "")
 

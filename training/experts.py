@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from ictrag.figures.mermaid import validate
-from ictrag.figures.models.prompt import parse_answer
+from ictrag.figures.models.answer import parse_answer
 from ictrag.model import FigureType, LogicalText, sha256_file
 
 

@@ -4,7 +4,7 @@ The structural parser is exact where it succeeds (its words all come from the fi
 costs milliseconds; a vision-language model is slower and may invent. So the model is asked
 only for figures whose structural confidence is below the threshold, and its answer is kept
 only when it is the better grounded one (model confidences are already discounted by the
-share of ungrounded terms, see prompt.apply_grounding).
+share of ungrounded terms, see models.grounding.apply_grounding).
 """
 
 from __future__ import annotations

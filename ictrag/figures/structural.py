@@ -16,7 +16,7 @@ from ictrag.figures import confidence
 from ictrag.figures.base import FigureInput
 from ictrag.figures.graph import DiagramGraph, graph_to_logical
 from ictrag.figures.mermaid import emit, validate
-from ictrag.figures.models.prompt import ungrounded_terms
+from ictrag.figures.models.grounding import ungrounded_terms
 from ictrag.figures.vector.diagram import Recovery, recover_vector
 from ictrag.model import FigureType, LogicalText
 

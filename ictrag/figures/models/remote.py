@@ -20,7 +20,9 @@ import httpx
 
 from ictrag.config import CaptionSettings
 from ictrag.figures.base import CaptionError, FigureInput
-from ictrag.figures.models.prompt import PROMPT_VERSION, build_messages, figure_text, parse_answer
+from ictrag.figures.models.answer import parse_answer
+from ictrag.figures.models.grounding import figure_text
+from ictrag.figures.models.prompt import PROMPT_VERSION, build_messages
 from ictrag.model import LogicalText
 
 RETRY_STATUS = {429, 500, 502, 503, 504}

@@ -13,7 +13,9 @@ from typing import Any
 from ictrag.config import CaptionSettings, local_only
 from ictrag.extras import require
 from ictrag.figures.base import CaptionError, FigureInput
-from ictrag.figures.models.prompt import PROMPT_VERSION, build_messages, figure_text, parse_answer
+from ictrag.figures.models.answer import parse_answer
+from ictrag.figures.models.grounding import figure_text
+from ictrag.figures.models.prompt import PROMPT_VERSION, build_messages
 from ictrag.model import LogicalText
 
 _LOADED: dict[tuple[str, str, str], tuple[Any, Any]] = {}
