@@ -10,6 +10,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from ictrag.training.data import format_answer
+from ictrag.training.experts import export_drafts, import_experts
+from ictrag.training.synth.generate import FAMILIES, generate_diagram
+from ictrag.training.synth.pairs import PairsOptions, build_pairs, read_jsonl
+from ictrag.training.synth.render import renderer_available
+from ictrag.training.synth.rewrite import OpenAIRewriter, template_logical
+from ictrag.training.synth.vqa import VQAItem, synth_vqa, verify
 from PIL import Image
 
 from ictrag.figures.graph import DiagramGraph, Edge
@@ -18,13 +25,6 @@ from ictrag.figures.models.answer import parse_answer
 from ictrag.index.docstore import DocStore
 from ictrag.index.manifest import Manifest, ManifestEntry
 from ictrag.model import Document, Figure, FigureType, LogicalText
-from ictrag.training.data import format_answer
-from ictrag.training.experts import export_drafts, import_experts
-from ictrag.training.synth.generate import FAMILIES, generate_diagram
-from ictrag.training.synth.pairs import PairsOptions, build_pairs, read_jsonl
-from ictrag.training.synth.render import renderer_available
-from ictrag.training.synth.rewrite import OpenAIRewriter, template_logical
-from ictrag.training.synth.vqa import VQAItem, synth_vqa, verify
 
 
 def structure(logical: LogicalText) -> tuple:
