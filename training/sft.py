@@ -119,6 +119,7 @@ class SFTResult(BaseModel):
     skipped_ids: list[str] = Field(default_factory=list)
     warmup_steps: int = 0
     world_size: int = 1
+    sharding: Literal["none", "fsdp", "deepspeed"] = "none"
 
 
 def _use_bf16(config: SFTConfig) -> bool:
@@ -279,6 +280,7 @@ def train(config: SFTConfig) -> SFTResult:
         downscaled=train_fit.downscaled + eval_fit.downscaled,
         skipped_ids=(train_fit.skipped_ids + eval_fit.skipped_ids)[:20],
         warmup_steps=args.warmup_steps, world_size=args.world_size,
+        sharding="fsdp" if getattr(trainer, "is_fsdp_enabled", False) else "deepspeed" if getattr(trainer, "is_deepspeed_enabled", False) else "none",
     )  # fmt: skip
     if config.eval_at_end and eval_samples:
         result.eval_loss = float(trainer.evaluate()["eval_loss"])
