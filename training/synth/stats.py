@@ -26,6 +26,8 @@ class FamilyStats(BaseModel):
     size_max: int = 0
     """Size = components + relations."""
     distinct_labels: int = 0
+    exact_duplicates: int = 0
+    near_duplicates: int = 0
 
 
 class PairStats(BaseModel):
@@ -65,17 +67,19 @@ def pair_stats(records: list[dict], near: float = 0.9) -> PairStats:
     labels: dict[str, set[str]] = defaultdict(set)
     units: dict[str, set[str]] = defaultdict(set)
     words: set[str] = set()
+    exact: dict[str, int] = defaultdict(int)
+    similar: dict[str, int] = defaultdict(int)
     for record in records:
         logical = LogicalText.model_validate(record["logical"])
         family = record.get("meta", {}).get("kind") or logical.figure_type.value
         mermaid = _norm(record.get("mermaid", ""))
         if mermaid in seen_mermaid:
-            stats.exact_duplicates += 1
+            exact[family] += 1
         seen_mermaid.add(mermaid)
         labels_here = label_set(logical)
         # Exact duplicates are near-duplicates too (Jaccard 1).
         if any(jaccard(labels_here, other) >= near for other in by_type[family]):
-            stats.near_duplicates += 1
+            similar[family] += 1
         by_type[family].append(labels_here)
         sizes[family].append(len(logical.components) + len(logical.relations))
         labels[family].update(_norm(c) for c in logical.components)
@@ -85,8 +89,10 @@ def pair_stats(records: list[dict], near: float = 0.9) -> PairStats:
         stats.families[family] = FamilyStats(
             pairs=len(values), units=len(units[family]), size_min=min(values),
             size_mean=round(sum(values) / len(values), 2), size_max=max(values),
-            distinct_labels=len(labels[family]),
+            distinct_labels=len(labels[family]), exact_duplicates=exact[family],
+            near_duplicates=similar[family],
         )  # fmt: skip
+    stats.exact_duplicates, stats.near_duplicates = sum(exact.values()), sum(similar.values())
     n = max(1, stats.pairs)
     stats.exact_duplicate_rate = round(stats.exact_duplicates / n, 4)
     stats.near_duplicate_rate = round(stats.near_duplicates / n, 4)
