@@ -89,3 +89,29 @@ def test_warmup_counts_every_process():
     assert warmup_steps(config, 1000, 1) == 25  # 250 steps
     assert warmup_steps(config, 1000, 8) == 4  # ceil(0.1 * 32)
     assert warmup_steps(config.model_copy(update={"max_steps": 50}), 1000, 8) == 5
+
+
+def test_full_finetune_saves_an_inference_ready_model(tmp_path: Path, tiny_qwen_dir: Path):
+    import json
+
+    from ictrag.training.sft import train
+    from transformers import AutoConfig
+
+    rows = []
+    for index in range(3):
+        sample = _sample(tmp_path, index, (48, 32))
+        rows.append({"id": sample.id, "image": f"{index}.png", "caption": sample.answer})
+    rows.append({"id": "long", "image": "0.png", "caption": "TYPE: other\nSUMMARY: " + "x y z " * 3000})  # fmt: skip
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    config = SFTConfig(
+        model=str(tiny_qwen_dir), output_dir=str(tmp_path / "run"), train_files=[str(data)],
+        val_fraction=0.0, max_length=3072, max_steps=1, gradient_accumulation_steps=1,
+        lora={"enabled": False}, full_finetune_modules=["lm_head"], **PIXELS,
+    )  # fmt: skip
+    result = train(config)
+    assert result.adapter_dir is None and result.steps == 1
+    assert (result.train_samples, result.skipped_too_long) == (3, 1)
+    merged = Path(result.merged_dir)
+    assert AutoConfig.from_pretrained(merged).use_cache is True  # load_model turned it off
+    assert (merged / "preprocessor_config.json").is_file() or (merged / "processor_config.json").is_file()  # fmt: skip

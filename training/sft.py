@@ -307,8 +307,10 @@ def _save(trainer: Any, processor: Any, config: SFTConfig, output_dir: Path) -> 
     merges offline, from the saved adapter and the base on disk (`export_model`)."""
     from ictrag.training.export import ExportError, export_model
 
-    is_peft = hasattr(trainer.model, "peft_config")
+    is_peft = hasattr(trainer.accelerator.unwrap_model(trainer.model), "peft_config")
     saved = output_dir / ("adapter" if is_peft else "merged")
+    if not is_peft:  # training ran without the KV cache; the saved model is for inference
+        trainer.accelerator.unwrap_model(trainer.model).config.use_cache = True
     trainer.save_model(str(saved))
     if trainer.is_world_process_zero():
         processor.save_pretrained(saved)  # export-model finds it beside the weights
@@ -318,10 +320,13 @@ def _save(trainer: Any, processor: Any, config: SFTConfig, output_dir: Path) -> 
     merged_dir = None
     if config.merge_at_end:
         merged_dir = str(output_dir / "merged")
+        failed = None
         if trainer.is_world_process_zero():
             try:
                 export_model(saved, Path(merged_dir))
             except ExportError as error:
-                raise TrainError(f"stage {config.stage}: {error}") from None
-        trainer.accelerator.wait_for_everyone()
+                failed = error
+        trainer.accelerator.wait_for_everyone()  # before raising: the other ranks wait here
+        if failed is not None:
+            raise TrainError(f"stage {config.stage}: {failed}")
     return str(saved), merged_dir
