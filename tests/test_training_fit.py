@@ -95,7 +95,6 @@ def test_full_finetune_saves_an_inference_ready_model(tmp_path: Path, tiny_qwen_
     import json
 
     from ictrag.training.sft import train
-    from transformers import AutoConfig
 
     rows = []
     for index in range(3):
@@ -113,5 +112,5 @@ def test_full_finetune_saves_an_inference_ready_model(tmp_path: Path, tiny_qwen_
     assert result.adapter_dir is None and result.steps == 1
     assert (result.train_samples, result.skipped_too_long) == (3, 1)
     merged = Path(result.merged_dir)
-    assert AutoConfig.from_pretrained(merged).use_cache is True  # load_model turned it off
+    assert json.loads((merged / "config.json").read_text())["use_cache"] is True  # load_model set False
     assert (merged / "preprocessor_config.json").is_file() or (merged / "processor_config.json").is_file()  # fmt: skip
