@@ -114,3 +114,13 @@ def test_full_finetune_saves_an_inference_ready_model(tmp_path: Path, tiny_qwen_
     merged = Path(result.merged_dir)
     assert json.loads((merged / "config.json").read_text())["use_cache"] is True  # load_model set False
     assert (merged / "preprocessor_config.json").is_file() or (merged / "processor_config.json").is_file()  # fmt: skip
+
+
+def test_fsdp_saves_a_full_state_dict_or_refuses():
+    from ictrag.training.sft import TrainError, _fsdp_config
+
+    config = SFTConfig(model="m", output_dir="o", train_files=["t"], fsdp="full_shard auto_wrap", fsdp_config={"transformer_layer_cls_to_wrap": ["Qwen2_5_VLDecoderLayer"]})  # fmt: skip
+    assert _fsdp_config(config)["state_dict_type"] == "FULL_STATE_DICT"
+    sharded = config.model_copy(update={"fsdp_config": {"state_dict_type": "SHARDED_STATE_DICT"}})
+    with pytest.raises(TrainError, match="FULL_STATE_DICT"):
+        _fsdp_config(sharded)

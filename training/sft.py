@@ -259,7 +259,7 @@ def train(config: SFTConfig) -> SFTResult:
         seed=config.seed,
         deepspeed=config.deepspeed,
         disable_tqdm=True,
-        **({"fsdp": config.fsdp, "fsdp_config": config.fsdp_config or {}} if config.fsdp else {}),
+        **({"fsdp": config.fsdp, "fsdp_config": _fsdp_config(config)} if config.fsdp else {}),
     )
     # The optimizer-step count depends on how many processes share the data.
     args.warmup_steps = warmup_steps(config, len(train_samples), args.world_size)
@@ -291,6 +291,14 @@ def train(config: SFTConfig) -> SFTResult:
     return result
 
 
+def _fsdp_config(config: SFTConfig) -> dict[str, Any]:
+    """trainer.save_model writes nothing under FSDP unless the state dict is gathered whole."""
+    fsdp_config = {"state_dict_type": "FULL_STATE_DICT", **(config.fsdp_config or {})}
+    if fsdp_config["state_dict_type"] != "FULL_STATE_DICT":
+        raise TrainError("fsdp_config.state_dict_type must be FULL_STATE_DICT: the adapter and merged model are saved whole")  # fmt: skip
+    return fsdp_config
+
+
 def steps_per_epoch(config: SFTConfig, n: int, world_size: int = 1) -> int:
     per_step = config.per_device_train_batch_size * config.gradient_accumulation_steps * world_size
     return max(1, math.ceil(n / per_step))
@@ -312,9 +320,13 @@ def _save(trainer: Any, processor: Any, config: SFTConfig, output_dir: Path) -> 
     if not is_peft:  # training ran without the KV cache; the saved model is for inference
         trainer.accelerator.unwrap_model(trainer.model).config.use_cache = True
     trainer.save_model(str(saved))
-    if trainer.is_world_process_zero():
+    main = trainer.is_world_process_zero()
+    empty = main and not any(saved.glob("*.safetensors")) and not any(saved.glob("*.bin"))
+    if main and not empty:
         processor.save_pretrained(saved)  # export-model finds it beside the weights
-    trainer.accelerator.wait_for_everyone()
+    trainer.accelerator.wait_for_everyone()  # raise after it: the other ranks wait there
+    if empty:
+        raise TrainError(f"stage {config.stage}: trainer.save_model wrote no weights to {saved}")
     if not is_peft:
         return None, str(saved)
     merged_dir = None

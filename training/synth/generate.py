@@ -11,7 +11,7 @@ theme, whether the title is shown). `code` is what gets rendered; `mermaid` (no 
 the training target, and `parse(code)` gives back the same graph.
 
 `unit` names the template or generator rule the diagram came from ("sequence:DHCP ...",
-"topology:fw1-rt2-sw1-srv0-ep2"); validation holds out whole units (`training/data.py`).
+"topology:sec1-rou2-swi1-ser0-end2"); validation holds out whole units (`training/data.py`).
 """
 
 from __future__ import annotations
