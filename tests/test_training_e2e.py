@@ -1,5 +1,6 @@
 """End to end on CPU: real Mermaid rendering -> template captions -> expert import -> VQA ->
-SFT stages 1 -> 2 -> 3 on a tiny random Qwen2.5-VL -> export -> DICModelCaptioner. No mocks."""
+SFT stages 1 -> 2 -> 3 on a tiny random Qwen2.5-VL with Qwen2.5-VL's real chat template (an
+over-long sample is skipped, not fatal) -> export -> DICModelCaptioner. No mocks."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def stage_config(stage: int, model: str, out: Path, train: Path, evaluate: Path,
         "output_dir": str(out / f"stage{stage}"),
         "train_files": [str(train)],
         "eval_files": [str(evaluate)],
-        "max_length": 1024,
+        "max_length": 3072,
         "learning_rate": 5e-3,
         "lr_scheduler_type": "constant",
         "warmup_ratio": 0.0,
@@ -90,7 +91,9 @@ def test_three_stages_then_export_and_caption(tmp_path: Path, tiny_qwen_dir: Pat
     report = build_pairs(PairsOptions(n=6, out=synth, seed=0))
     assert report.written >= 5 and report.success_rate >= 0.8
     pairs = read_jsonl(synth / "pairs.jsonl")
-    train1 = write_jsonl(synth / "train.jsonl", pairs[:2])  # a fixed batch, repeated
+    # a fixed batch, repeated, plus one sample whose answer cannot fit max_length: skipped
+    too_long = dict(pairs[0], id="too-long", logical=dict(pairs[0]["logical"], summary="a very long summary " * 1500))  # fmt: skip
+    train1 = write_jsonl(synth / "train.jsonl", [*pairs[:2], too_long])
     held_out = write_jsonl(synth / "val.jsonl", pairs[2:3])
 
     # stage-2 data: expert rows over rendered images (one duplicate row is dropped)
@@ -126,6 +129,9 @@ def test_three_stages_then_export_and_caption(tmp_path: Path, tiny_qwen_dir: Pat
         assert result.eval_loss is not None and result.eval_samples == 1
         assert (Path(result.output_dir) / "checkpoint-6").is_dir()
     one, two, three = results
+    assert (one.skipped_too_long, one.skipped_ids, one.train_samples) == (1, ["too-long"], 2)
+    assert json.loads((Path(one.output_dir) / "result.json").read_text())["skipped_too_long"] == 1
+    assert two.skipped_too_long == three.skipped_too_long == 0
     assert json.loads((Path(two.adapter_dir) / "adapter_config.json").read_text())["base_model_name_or_path"] == one.merged_dir  # fmt: skip
     assert json.loads((Path(three.adapter_dir) / "adapter_config.json").read_text())["base_model_name_or_path"] == one.merged_dir  # fmt: skip
 

@@ -36,6 +36,10 @@ class Sample:
     """System + user messages; the user content has an {"type": "image", "image": path} part."""
     answer: str
     task: str = "caption"
+    unit: str = ""
+    """Generator unit (`family:template` / `family:rule`); empty = the sample is its own unit."""
+    max_pixels: int | None = None
+    """A lower pixel budget for this sample's image, set when it would not fit max_length."""
 
 
 def format_answer(logical: LogicalText) -> str:
@@ -78,7 +82,8 @@ def caption_sample(record: dict, root: Path, *, inner_text_prob: float = 0.5, ta
     item = FigureInput(image_path=image, label=meta.get("label", ""), context=meta.get("context", ""), inner_text=inner)  # fmt: skip
     logical = _logical(record)
     answer = format_answer(logical) if target == "answer" else logical.to_text()
-    return Sample(record["id"], image, build_messages(item), answer, "caption")
+    unit = record.get("unit") or meta.get("unit") or ""
+    return Sample(record["id"], image, build_messages(item), answer, "caption", unit)
 
 
 def vqa_sample(record: dict, root: Path) -> Sample:
@@ -96,7 +101,7 @@ def vqa_sample(record: dict, root: Path) -> Sample:
             ],
         },  # fmt: skip
     ]
-    return Sample(item.id, image, messages, item.answer, "vqa")
+    return Sample(item.id, image, messages, item.answer, "vqa", item.unit)
 
 
 def load_samples(path: str | Path, *, image_root: str | Path | None = None, inner_text_prob: float = 0.5, target: str = "answer") -> list[Sample]:  # fmt: skip
@@ -125,14 +130,43 @@ def load_samples(path: str | Path, *, image_root: str | Path | None = None, inne
     return samples
 
 
+def _fraction(key: str) -> float:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64
+
+
+def unit_of(sample: Sample) -> str:
+    return sample.unit or f"pair:{sample.id}"
+
+
+def validation_units(units: set[str], val_fraction: float) -> set[str]:
+    """Units held out: those whose hash falls under `val_fraction` (a unit's fate never
+    depends on what else is in the data), plus, per family with none held out and at least
+    two units, the one with the lowest hash, so every family is measured."""
+    held = {unit for unit in units if _fraction(unit) < val_fraction}
+    families: dict[str, list[str]] = {}
+    for unit in units:
+        families.setdefault(unit.split(":", 1)[0], []).append(unit)
+    for family, members in families.items():
+        if family != "pair" and len(members) >= 2 and not held.intersection(members):
+            held.add(min(members, key=_fraction))
+    return held
+
+
 def split_samples(samples: list[Sample], val_fraction: float) -> tuple[list[Sample], list[Sample]]:
-    """Deterministic held-out split by id hash (used when no eval file is given)."""
+    """Deterministic held-out split by whole generator units (used when no eval file is
+    given): every sample of a held-out template or rule goes to validation, so eval loss
+    measures generalisation to unseen structures, not memorised ones. Samples without a unit
+    (expert pairs) are their own unit."""
     if val_fraction <= 0:
         return samples, []
-    val = [s for s in samples if hashlib.sha256(s.id.encode()).digest()[1] / 256 < val_fraction]
-    train = [s for s in samples if s not in val] if val else samples
-    if not val and len(samples) > 1:
-        train, val = samples[:-1], samples[-1:]
+    units = {unit_of(s) for s in samples}
+    held = validation_units(units, val_fraction)
+    if not held and len(units) > 1:
+        held = {min(units, key=_fraction)}
+    val = [s for s in samples if unit_of(s) in held]
+    train = [s for s in samples if unit_of(s) not in held]
+    if not train:  # one unit only: no validation rather than a leaking one
+        return samples, []
     return train, val
 
 

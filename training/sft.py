@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from ictrag.training.collate import VisionSFTCollator, set_pixels
+from ictrag.training.collate import VisionSFTCollator, fit_samples, set_pixels
 from ictrag.training.data import SampleDataset, load_samples, split_samples
 from pydantic import BaseModel, Field
 
@@ -87,6 +87,10 @@ class SFTConfig(BaseModel):
     dataloader_num_workers: int = 0
     report_to: list[str] = Field(default_factory=list)
     deepspeed: str | None = None
+    """A DeepSpeed config (e.g. ZeRO-3); saving gathers the weights, merging runs from disk."""
+    fsdp: str | None = None
+    """HF Trainer `fsdp` option, e.g. "full_shard auto_wrap"; none = no FSDP."""
+    fsdp_config: dict[str, Any] | None = None
 
     @classmethod
     def from_yaml(cls, path: str | Path, **overrides: Any) -> SFTConfig:
@@ -108,6 +112,14 @@ class SFTResult(BaseModel):
     eval_loss: float | None = None
     train_samples: int = 0
     eval_samples: int = 0
+    skipped_too_long: int = 0
+    """Samples (train + eval) that did not fit max_length even with their image downscaled."""
+    downscaled: int = 0
+    """Samples kept with fewer image pixels so that they fit max_length."""
+    skipped_ids: list[str] = Field(default_factory=list)
+    warmup_steps: int = 0
+    world_size: int = 1
+    sharding: Literal["none", "fsdp", "deepspeed"] = "none"
 
 
 def _use_bf16(config: SFTConfig) -> bool:
@@ -214,6 +226,12 @@ def train(config: SFTConfig) -> SFTResult:
     if not train_samples:
         raise TrainError("no training samples in " + ", ".join(config.train_files))
     model, processor = load_model(config)
+    collator = VisionSFTCollator(processor, max_length=config.max_length)
+    pixels = {"min_pixels": config.min_pixels, "max_pixels": config.max_pixels}
+    train_samples, train_fit = fit_samples(train_samples, collator, **pixels)
+    eval_samples, eval_fit = fit_samples(eval_samples, collator, **pixels)
+    if not train_samples:
+        raise TrainError(f"every training sample exceeds max_length {config.max_length}, even downscaled")  # fmt: skip
     losses: list[float] = []
 
     class LossLog(TrainerCallback):
@@ -230,7 +248,6 @@ def train(config: SFTConfig) -> SFTResult:
         per_device_eval_batch_size=config.per_device_eval_batch_size,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         lr_scheduler_type=config.lr_scheduler_type,
-        warmup_steps=math.ceil(config.warmup_ratio * _total_steps(config, len(train_samples))),
         weight_decay=config.weight_decay,
         max_grad_norm=config.max_grad_norm,
         bf16=_use_bf16(config),
@@ -245,44 +262,86 @@ def train(config: SFTConfig) -> SFTResult:
         seed=config.seed,
         deepspeed=config.deepspeed,
         disable_tqdm=True,
+        **({"fsdp": config.fsdp, "fsdp_config": _fsdp_config(config)} if config.fsdp else {}),
     )
+    # The optimizer-step count depends on how many processes share the data.
+    args.warmup_steps = warmup_steps(config, len(train_samples), args.world_size)
     trainer = Trainer(
         model=model,
         args=args,
         train_dataset=SampleDataset(train_samples),
         eval_dataset=SampleDataset(eval_samples) if eval_samples else None,
-        data_collator=VisionSFTCollator(processor, max_length=config.max_length),
+        data_collator=collator,
         callbacks=[LossLog()],
     )
     resume = _last_checkpoint(output_dir) if config.resume else None
     state = trainer.train(resume_from_checkpoint=resume)
-    result = SFTResult(stage=config.stage, output_dir=str(output_dir), steps=state.global_step, losses=losses, train_samples=len(train_samples), eval_samples=len(eval_samples))  # fmt: skip
+    result = SFTResult(
+        stage=config.stage, output_dir=str(output_dir), steps=state.global_step, losses=losses,
+        train_samples=len(train_samples), eval_samples=len(eval_samples),
+        skipped_too_long=train_fit.skipped + eval_fit.skipped,
+        downscaled=train_fit.downscaled + eval_fit.downscaled,
+        skipped_ids=(train_fit.skipped_ids + eval_fit.skipped_ids)[:20],
+        warmup_steps=args.warmup_steps, world_size=args.world_size,
+        sharding="fsdp" if getattr(trainer, "is_fsdp_enabled", False) else "deepspeed" if getattr(trainer, "is_deepspeed_enabled", False) else "none",
+    )  # fmt: skip
     if config.eval_at_end and eval_samples:
         result.eval_loss = float(trainer.evaluate()["eval_loss"])
+    result.adapter_dir, result.merged_dir = _save(trainer, processor, config, output_dir)
     if trainer.is_world_process_zero():
-        result.adapter_dir, result.merged_dir = _save(trainer.model, processor, config, output_dir)
+        (output_dir / "result.json").write_text(result.model_dump_json(indent=2))
     trainer.accelerator.wait_for_everyone()
-    (output_dir / "result.json").write_text(result.model_dump_json(indent=2))
     return result
 
 
-def _total_steps(config: SFTConfig, n: int) -> int:
-    if config.max_steps > 0:
-        return config.max_steps
-    per_step = config.per_device_train_batch_size * config.gradient_accumulation_steps
-    return max(1, math.ceil(n / per_step * config.num_train_epochs))
+def _fsdp_config(config: SFTConfig) -> dict[str, Any]:
+    """trainer.save_model writes nothing under FSDP unless the state dict is gathered whole."""
+    fsdp_config = {"state_dict_type": "FULL_STATE_DICT", **(config.fsdp_config or {})}
+    if fsdp_config["state_dict_type"] != "FULL_STATE_DICT":
+        raise TrainError("fsdp_config.state_dict_type must be FULL_STATE_DICT: the adapter and merged model are saved whole")  # fmt: skip
+    return fsdp_config
 
 
-def _save(model: Any, processor: Any, config: SFTConfig, output_dir: Path) -> tuple[str | None, str | None]:  # fmt: skip
-    from ictrag.training.export import merge_and_save
+def steps_per_epoch(config: SFTConfig, n: int, world_size: int = 1) -> int:
+    per_step = config.per_device_train_batch_size * config.gradient_accumulation_steps * world_size
+    return max(1, math.ceil(n / per_step))
 
-    is_peft = hasattr(model, "peft_config")
-    adapter_dir = merged_dir = None
-    if is_peft:
-        adapter_dir = str(output_dir / "adapter")
-        model.save_pretrained(adapter_dir)
-        processor.save_pretrained(adapter_dir)  # export-model finds the processor beside it
-    if config.merge_at_end or not is_peft:
+
+def warmup_steps(config: SFTConfig, n: int, world_size: int = 1) -> int:
+    total = config.max_steps if config.max_steps > 0 else math.ceil(steps_per_epoch(config, n, world_size) * config.num_train_epochs)  # fmt: skip
+    return math.ceil(config.warmup_ratio * total)
+
+
+def _save(trainer: Any, processor: Any, config: SFTConfig, output_dir: Path) -> tuple[str | None, str | None]:  # fmt: skip
+    """Save on every rank through `trainer.save_model`, which gathers the full state dict
+    under FSDP and DeepSpeed ZeRO-3 (no rank reads sharded parameters itself); then rank 0
+    merges offline, from the saved adapter and the base on disk (`export_model`)."""
+    from ictrag.training.export import ExportError, export_model
+
+    is_peft = hasattr(trainer.accelerator.unwrap_model(trainer.model), "peft_config")
+    saved = output_dir / ("adapter" if is_peft else "merged")
+    if not is_peft:  # training ran without the KV cache; the saved model is for inference
+        trainer.accelerator.unwrap_model(trainer.model).config.use_cache = True
+    trainer.save_model(str(saved))
+    main = trainer.is_world_process_zero()
+    empty = main and not any(saved.glob("*.safetensors")) and not any(saved.glob("*.bin"))
+    if main and not empty:
+        processor.save_pretrained(saved)  # export-model finds it beside the weights
+    trainer.accelerator.wait_for_everyone()  # raise after it: the other ranks wait there
+    if empty:
+        raise TrainError(f"stage {config.stage}: trainer.save_model wrote no weights to {saved}")
+    if not is_peft:
+        return None, str(saved)
+    merged_dir = None
+    if config.merge_at_end:
         merged_dir = str(output_dir / "merged")
-        merge_and_save(model, processor, Path(merged_dir))
-    return adapter_dir, merged_dir
+        failed = None
+        if trainer.is_world_process_zero():
+            try:
+                export_model(saved, Path(merged_dir))
+            except ExportError as error:
+                failed = error
+        trainer.accelerator.wait_for_everyone()  # before raising: the other ranks wait here
+        if failed is not None:
+            raise TrainError(f"stage {config.stage}: {failed}")
+    return str(saved), merged_dir

@@ -34,7 +34,7 @@ def synth_mermaid(
         Path, typer.Option("--out", help="Output folder (images/ + pairs.jsonl).")
     ] = Path("data/stage1"),  # fmt: skip
     seed: Annotated[
-        int, typer.Option(help="Run seed; diagram i uses random.Random(seed + i).")
+        int, typer.Option(help="Run seed; each diagram seeds from a hash of (seed, index): runs never overlap.")
     ] = 0,  # fmt: skip
     workers: Annotated[int, typer.Option(help="Processes, each with its own renderer.")] = 1,
     rewriter: Annotated[str, typer.Option(help="template | openai | local")] = "template",
@@ -67,6 +67,21 @@ def synth_mermaid(
     _emit(data, as_json)
     if report.written == 0 and report.requested > report.existing:
         raise typer.Exit(1)
+
+
+@synth_app.command("stats")
+def synth_stats(
+    path: Annotated[Path, typer.Option("--in", help="A pairs.jsonl.")],
+    near: Annotated[float, typer.Option(help="Label-set Jaccard of a near-duplicate.")] = 0.9,
+    as_json: JsonOpt = False,
+) -> None:
+    """Duplicate and near-duplicate rates and diversity per family of a pairs file."""
+    from ictrag.training.synth.pairs import read_jsonl
+    from ictrag.training.synth.stats import pair_stats
+
+    if not path.is_file():
+        raise fail(f"pairs file not found: {path}")
+    _emit(pair_stats(read_jsonl(path), near=near).model_dump(), as_json)
 
 
 @synth_app.command("import-experts")

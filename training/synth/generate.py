@@ -1,13 +1,17 @@
 """Synthetic ICT diagrams as DiagramGraph -> Mermaid, deterministic under a seed.
 
-    diagram = generate_diagram(index, seed)     # random.Random(seed + index)
+    diagram = generate_diagram(index, seed)     # random.Random(item_seed(seed, index))
     diagram.graph, diagram.mermaid (clean), diagram.code (with styling), diagram.theme
+    diagram.seed, diagram.unit                  # the item's own seed; its generator unit
 
 Six families: procedure flowcharts, signalling sequences, network topologies, state
 machines, packet formats (packet-beta) and architecture/block diagrams, drawn from the real
 ICT vocabulary in `vocab.py`, with controlled variety (size, direction, shapes, styling,
 theme, whether the title is shown). `code` is what gets rendered; `mermaid` (no styling) is
 the training target, and `parse(code)` gives back the same graph.
+
+`unit` names the template or generator rule the diagram came from ("sequence:DHCP ...",
+"topology:sec1-rou2-swi1-ser0-end2"); validation holds out whole units (`training/data.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ictrag.training.synth import vocab
+from ictrag.training.synth.seeds import item_seed
 
 from ictrag.figures.graph import Block, DiagramGraph, Edge, Group, Note, PacketField
 from ictrag.figures.mermaid import emit
@@ -36,6 +41,10 @@ class SynthDiagram:
     """Mermaid as rendered: `mermaid` plus style lines."""
     theme: str = "default"
     meta: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    """This item's own seed (from the run seed and the index)."""
+    unit: str = ""
+    """`family:template` or `family:rule`: the unit a validation split holds out whole."""
 
 
 def diagram_id(index: int, seed: int) -> str:
@@ -44,9 +53,11 @@ def diagram_id(index: int, seed: int) -> str:
 
 def generate_diagram(index: int, seed: int = 0, kind: str | None = None) -> SynthDiagram:
     """The diagram number `index` of the run `seed`; the same arguments give the same diagram."""
-    rng = random.Random(seed + index)
+    own_seed = item_seed(seed, index)
+    rng = random.Random(own_seed)
     kind = kind or rng.choices(FAMILIES, weights=FAMILY_WEIGHTS)[0]
     graph, meta = GENERATORS[kind](rng)
+    unit = f"{kind}:{meta.pop('rule')}"
     show_title = rng.random() < 0.5
     if not show_title:
         graph.title = ""
@@ -57,8 +68,8 @@ def generate_diagram(index: int, seed: int = 0, kind: str | None = None) -> Synt
     code = mermaid + "".join(line + "\n" for line in styling)
     theme = rng.choices(vocab.THEMES, weights=vocab.THEME_WEIGHTS)[0]
     meta.update(kind=graph.kind, theme=theme, direction=graph.direction, show_title=show_title)
-    meta.update(seed=seed, index=index, styled=bool(styling))
-    return SynthDiagram(diagram_id(index, seed), graph.kind, graph, mermaid, code, theme, meta)
+    meta.update(seed=seed, index=index, styled=bool(styling), item_seed=own_seed, unit=unit)
+    return SynthDiagram(diagram_id(index, seed), graph.kind, graph, mermaid, code, theme, meta, own_seed, unit)  # fmt: skip
 
 
 def generate_many(n: int, seed: int = 0, start: int = 0) -> list[SynthDiagram]:
@@ -103,7 +114,7 @@ def _flowchart(rng: random.Random) -> tuple[DiagramGraph, dict]:
         edges += [Edge(a, d_id), Edge(d_id, b, yes), Edge(d_id, r_id, no)]
         edges.append(Edge(r_id, a, style="dotted") if rng.random() < 0.5 else Edge(r_id, ids[-1]))
     graph.edges = edges
-    return graph, {"topic": title}
+    return graph, {"topic": title, "rule": title}
 
 
 def _sequence(rng: random.Random) -> tuple[DiagramGraph, dict]:
@@ -142,7 +153,7 @@ def _sequence(rng: random.Random) -> tuple[DiagramGraph, dict]:
             ["T3510 started", "timer T1 running", "retransmit after 1 s", "keepalive 30 s"]
         )
         graph.notes.append(Note([rng.choice(list(ids.values()))], timer))
-    return graph, {"topic": title}
+    return graph, {"topic": title, "rule": title}
 
 
 def _interface(rng: random.Random) -> str:
@@ -154,6 +165,8 @@ def _topology(rng: random.Random) -> tuple[DiagramGraph, dict]:
     graph = DiagramGraph(kind="topology", direction=rng.choice(["TD", "LR"]))
     layers = [("cloud", 1), ("security", rng.randint(0, 1)), ("router", rng.randint(1, 2)),
               ("switch", rng.randint(1, 3)), ("server", rng.randint(0, 2)), ("endpoint", rng.randint(0, 2))]  # fmt: skip
+    # No templates here: the generator rule is the layer plan (how many of each role).
+    rule = "-".join(f"{role[:3]}{count}" for role, count in layers[1:])
     previous: list[str] = []
     counter = 0
     devices: list[str] = []
@@ -185,7 +198,7 @@ def _topology(rng: random.Random) -> tuple[DiagramGraph, dict]:
     graph.title = rng.choice(
         ["Campus network", "Enterprise branch network", "Data center access", "Lab topology"]
     )
-    return graph, {"topic": graph.title}
+    return graph, {"topic": graph.title, "rule": rule}
 
 
 def _link_label(rng: random.Random, counter: int) -> str:
@@ -215,7 +228,7 @@ def _state(rng: random.Random) -> tuple[DiagramGraph, dict]:
     if final and rng.random() < 0.7:
         graph.add_node("__end__", "end", "end")
         graph.edges.append(Edge(ids[final], "__end__"))
-    return graph, {"topic": title}
+    return graph, {"topic": title, "rule": title}
 
 
 def _packet(rng: random.Random) -> tuple[DiagramGraph, dict]:
@@ -229,7 +242,7 @@ def _packet(rng: random.Random) -> tuple[DiagramGraph, dict]:
         bit += bits
     if rng.random() < 0.3:
         graph.fields.append(PacketField(bit, bit + 31, rng.choice(["Options", "Payload", "Data"])))
-    return graph, {"topic": title}
+    return graph, {"topic": title, "rule": title}
 
 
 def _architecture(rng: random.Random) -> tuple[DiagramGraph, dict]:
@@ -256,7 +269,7 @@ def _architecture(rng: random.Random) -> tuple[DiagramGraph, dict]:
             graph.edges.append(
                 Edge(ids[a], ids[b], label if labelled else "", directed=rng.random() < 0.3)
             )
-    return graph, {"topic": title}
+    return graph, {"topic": title, "rule": title}
 
 
 GENERATORS = {

@@ -2,7 +2,8 @@
 
     report = build_pairs(PairsOptions(n=7000, out=Path("data/stage1"), workers=4))
 
-Each record: {id, image, mermaid, caption, type, meta, logical}; `image` is relative to the
+Each record: {id, image, mermaid, caption, type, seed, unit, meta, logical}; `seed` is the
+item's own seed, `unit` its template or generator rule; `image` is relative to the
 JSONL's folder, `caption` is LogicalText.to_text(), `logical` the LogicalText itself. Work is
 split into chunks over processes, each with its own renderer; results are appended as they
 come, so an interrupted run resumes by skipping ids already in the JSONL. Render failures are
@@ -107,7 +108,7 @@ def _work(indices: list[int]) -> list[dict]:
         if not result.ok:
             out.append({"error": result.error or "render failed", "id": diagram.id})
             continue
-        logical = template_logical(diagram.mermaid, seed=opts.seed + diagram.meta["index"])
+        logical = template_logical(diagram.mermaid, seed=diagram.seed)
         rejected = False
         try:
             logical = _STATE["rewriter"].rewrite(logical)
@@ -124,6 +125,8 @@ def _work(indices: list[int]) -> list[dict]:
                 "mermaid": diagram.mermaid,
                 "caption": logical.to_text(),
                 "type": logical.figure_type.value,
+                "seed": diagram.seed,
+                "unit": diagram.unit,
                 "meta": meta,
                 "logical": logical.model_dump(mode="json"),
             }

@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ictrag.training.synth.seeds import item_rng
 from pydantic import BaseModel, Field, ValidationError
 
 from ictrag.figures.graph import PSEUDO_SHAPES, DiagramGraph
@@ -36,6 +37,8 @@ class VQAItem(BaseModel):
     choices: list[str] | None = None
     check: dict[str, Any] | None = None
     source: str = "template"
+    unit: str = ""
+    """The source pair's generator unit, so a split holds its questions out with it."""
 
 
 class VQAReport(BaseModel):
@@ -244,7 +247,7 @@ def questions_for_pair(pair: dict, rng: random.Random, per_pair: int) -> tuple[l
             dropped += 1
             continue
         answer = f"{LETTERS[choices.index(truth)]}. {truth}" if choices else truth
-        item = VQAItem(id=f"{pair['id']}-q{number}", pair_id=pair["id"], image=pair["image"], question=question, answer=answer, kind=kind, choices=choices, check=check)  # fmt: skip
+        item = VQAItem(id=f"{pair['id']}-q{number}", pair_id=pair["id"], image=pair["image"], question=question, answer=answer, kind=kind, choices=choices, check=check, unit=pair.get("unit", ""))  # fmt: skip
         if not verify(item, parse(pair["mermaid"])):
             dropped += 1
             continue
@@ -256,8 +259,8 @@ def questions_for_pair(pair: dict, rng: random.Random, per_pair: int) -> tuple[l
 def synth_vqa(pairs: list[dict], seed: int = 0, per_pair: int = 3, experts: list[dict] | None = None) -> tuple[list[VQAItem], VQAReport]:  # fmt: skip
     report = VQAReport(pairs=len(pairs))
     items: list[VQAItem] = []
-    for number, pair in enumerate(pairs):
-        rng = random.Random(seed + number)
+    for pair in pairs:
+        rng = item_rng(seed, pair["id"], salt="vqa:")  # keyed by pair: order-independent
         try:
             got, dropped = questions_for_pair(pair, rng, per_pair)
         except (MermaidError, KeyError):
