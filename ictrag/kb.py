@@ -32,6 +32,7 @@ class KnowledgeBase:
         self.path = Path(path) if path else self.settings.home / self.settings.index
         self._store = None
         self._embedder = None
+        self._embedder_checked = False
         self._open_lock = threading.Lock()  # two threads must not open the Edge shard twice
         self._catalog = None
 
@@ -105,9 +106,10 @@ class KnowledgeBase:
         from ictrag.ingest.reindex import check_embedder
         from ictrag.search import search
 
-        manifest = self.manifest()
-        check_embedder(manifest, self.settings, self.path, lambda: self.embedder.dim)
-        doc_ids = self._resolve_docs(doc, manifest) if doc else None
+        if not self._embedder_checked:  # once per opened store, not on every query
+            check_embedder(self.manifest(), self.settings, self.path, lambda: self.embedder.dim)
+            self._embedder_checked = True
+        doc_ids = self._resolve_docs(doc, self.manifest()) if doc else None
         if doc and not doc_ids:
             return []
         return search(self.store, self.embedder, text, k=k, kind=kind, doc_ids=doc_ids,
@@ -239,6 +241,7 @@ class KnowledgeBase:
         if self._store is not None:
             self._store.close()
             self._store = None
+        self._embedder_checked = False
 
     def close(self) -> None:
         self._close_store()
