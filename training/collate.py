@@ -20,6 +20,8 @@ from typing import Any
 
 from ictrag.training.data import Sample
 
+from ictrag.figures.models.prompt import hf_messages
+
 log = logging.getLogger("ictrag.training")
 
 IGNORE = -100
@@ -39,17 +41,6 @@ def set_pixels(processor: Any, min_pixels: int | None, max_pixels: int | None) -
         image_processor.size = {"shortest_edge": min_pixels, "longest_edge": max_pixels}
     if hasattr(image_processor, "min_pixels"):
         image_processor.min_pixels, image_processor.max_pixels = min_pixels, max_pixels
-
-
-def hf_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Image parts become bare placeholders; the image goes to the processor separately."""
-    out = []
-    for message in messages:
-        content = message["content"]
-        if isinstance(content, list):
-            content = [{"type": "image"} if part["type"] == "image" else part for part in content]
-        out.append({"role": message["role"], "content": content})
-    return out
 
 
 class VisionSFTCollator:

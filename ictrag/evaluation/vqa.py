@@ -302,7 +302,8 @@ def answer_with_dicmodel(
     from PIL import Image
 
     from ictrag.config import CaptionSettings
-    from ictrag.figures.models.vlm import DICModelCaptioner, hf_messages
+    from ictrag.figures.models.prompt import hf_messages
+    from ictrag.figures.models.vlm import DICModelCaptioner
 
     captioner = DICModelCaptioner(
         CaptionSettings(backend="dicmodel", model=model, adapter=adapter),

@@ -68,3 +68,15 @@ def build_messages(item: FigureInput) -> list[dict[str, Any]]:
 def _clip(text: str, limit: int) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
+
+
+def hf_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For Hugging Face chat templates: image parts become bare placeholders, the images
+    go to the processor separately."""
+    converted = []
+    for message in messages:
+        content = message["content"]
+        if isinstance(content, list):
+            content = [{"type": "image"} if part["type"] == "image" else part for part in content]
+        converted.append({"role": message["role"], "content": content})
+    return converted

@@ -15,7 +15,7 @@ from ictrag.extras import require
 from ictrag.figures.base import CaptionError, FigureInput
 from ictrag.figures.models.answer import parse_answer
 from ictrag.figures.models.grounding import figure_text
-from ictrag.figures.models.prompt import PROMPT_VERSION, build_messages
+from ictrag.figures.models.prompt import PROMPT_VERSION, build_messages, hf_messages
 from ictrag.model import LogicalText
 
 _LOADED: dict[tuple[str, str, str], tuple[Any, Any]] = {}
@@ -82,17 +82,6 @@ def _set_pixels(processor: Any, min_pixels: int | None, max_pixels: int | None) 
     if hasattr(image_processor, "min_pixels"):
         image_processor.min_pixels = min_pixels
         image_processor.max_pixels = max_pixels
-
-
-def hf_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Image parts become bare placeholders: the images go to the processor separately."""
-    converted = []
-    for message in messages:
-        content = message["content"]
-        if isinstance(content, list):
-            content = [{"type": "image"} if part["type"] == "image" else part for part in content]
-        converted.append({"role": message["role"], "content": content})
-    return converted
 
 
 class DICModelCaptioner:
