@@ -146,3 +146,48 @@ def test_auto_precision_uses_bf16_only_where_the_hardware_has_it(monkeypatch):
     assert embed.use_bf16("bf16", "cpu") and not embed.use_bf16("fp32", "cuda:0")
     monkeypatch.setattr(embed, "cpu_has_bf16", lambda: True)
     assert embed.use_bf16("auto", "cpu")
+
+
+TEXTS = [
+    "configure OSPF area 0 on GE0/0/1",
+    "the S1-MME interface joins the eNodeB and the MME " * 20,  # past the 256-token window
+    "BGP MPLS IP VPN: the PE router keeps one VRF per attached site",
+    "x",
+]
+
+
+def test_onnx_backend_exports_once_and_gives_torch_vectors(tmp_path, monkeypatch):
+    from ictrag.index import embed
+
+    monkeypatch.setenv("ICTRAG_CACHE", str(tmp_path))
+    embed.load_onnx.cache_clear()
+    onnx = DenseEmbedder(EmbedSettings(backend="onnx", batch_size=2))
+    torch_vectors = DenseEmbedder(EmbedSettings(backend="torch", batch_size=2)).encode(TEXTS)
+    onnx_vectors = onnx.encode(TEXTS)
+    assert onnx.onnx is not None
+    (graph,) = (tmp_path / "onnx").glob("*.onnx")
+    assert onnx_vectors.dtype == np.float32 and onnx_vectors.shape == (4, 384)
+    assert np.min(np.sum(onnx_vectors * torch_vectors, axis=1)) > 0.99999
+    stamp = graph.stat().st_mtime_ns
+    embed.load_onnx.cache_clear()
+    DenseEmbedder(EmbedSettings(backend="onnx")).encode(["again"])
+    assert graph.stat().st_mtime_ns == stamp  # the cached graph is reused, not re-exported
+    embed.load_onnx.cache_clear()
+
+
+def test_onnx_backend_unavailable_fails_when_asked_and_falls_back_on_auto(tmp_path, monkeypatch):
+    from ictrag.index import embed
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("ICTRAG_CACHE", str(blocker))  # the graph can't be written
+    embed.load_onnx.cache_clear()
+    try:
+        with pytest.raises(EmbedError, match="embed.backend onnx"):
+            DenseEmbedder(EmbedSettings(backend="onnx")).encode(TEXTS)
+        auto = DenseEmbedder(EmbedSettings(backend="auto"))
+        assert auto.onnx is None
+        reference = DenseEmbedder(EmbedSettings(backend="torch")).encode(TEXTS)
+        assert np.allclose(auto.encode(TEXTS), reference, atol=1e-6)
+    finally:
+        embed.load_onnx.cache_clear()

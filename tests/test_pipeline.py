@@ -201,3 +201,27 @@ def test_a_run_killed_with_sigkill_leaves_a_consistent_index(tmp_path):
     hits = kb.search("GE0/0/3 VLAN 13", k=50)
     ids = [h.chunk.id for h in hits]
     assert len(ids) == len(set(ids))
+
+
+def test_one_worker_loads_the_next_document_while_the_last_is_written(tmp_path, monkeypatch):
+    import threading
+
+    import ictrag.engines.local as local
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        _manual_pdf(folder / f"{name}.pdf", f"Manual {name}: the uplink of site {name} is GE0/0/1.")
+    loaded: list[tuple[str, str]] = []
+    real_prepare = local.prepare
+
+    def recording_prepare(path, *args, **kwargs):
+        loaded.append((Path(path).name, threading.current_thread().name))
+        return real_prepare(path, *args, **kwargs)
+
+    monkeypatch.setattr(local, "prepare", recording_prepare)
+    report = KnowledgeBase(tmp_path / "idx", workers=1).ingest([folder])
+    assert [Path(r.path).name for r in report.files] == ["a.pdf", "b.pdf", "c.pdf"]
+    assert report.count("ingested") == 3
+    assert [name for name, _ in loaded] == ["a.pdf", "b.pdf", "c.pdf"]
+    assert all(thread.startswith("ictrag-load") for _, thread in loaded)

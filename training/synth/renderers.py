@@ -20,6 +20,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from ictrag.config import user_cache_dir
+
 PACKAGED_JS = Path(__file__).resolve().parent / "js"
 FILES = ("package.json", "package-lock.json", "render.mjs")
 PACKAGES = ("mermaid", "playwright-core")
@@ -41,10 +43,7 @@ class SetupReport(BaseModel):
 
 
 def cache_dir() -> Path:
-    if os.environ.get("ICTRAG_CACHE"):
-        return Path(os.environ["ICTRAG_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "ictrag"
+    return user_cache_dir()
 
 
 def renderer_dir() -> Path:
