@@ -21,8 +21,8 @@ Both are timed with the embedding model already loaded (its load, torch import i
 is `model_load_seconds`). CPU-seconds are `resource.getrusage` deltas of RUSAGE_SELF +
 RUSAGE_CHILDREN taken around the ingest, read after the worker pools are joined (RUSAGE_
 CHILDREN counts reaped children only); `process_cpu_seconds` is the whole child process
-(imports and model load included), as the harness sees it. torch runs with the same thread
-count (ictrag.index.embed.TORCH_THREADS) in both systems; the process budget limits
+(imports and model load included), as the harness sees it. the embedder runs on the
+same thread count (the usable cores) in both systems; the process budget limits
 processes, not threads, so CPU-seconds are the figure to read beside wall time.
 Also measured for ictrag: query latency p50/p95 over 100 queries (model loaded before),
 re-ingest time of the unchanged corpus, chunks longer than the embedder's window.
