@@ -53,7 +53,8 @@ class CaptionSettings(BaseModel):
     ocr: bool = True
     """Run OCR on raster figures (once per image hash)."""
     min_confidence: float = 0.5
-    """Cascade: below this structural confidence a configured model backend is asked."""
+    """Below this structural confidence a reading is doubtful: its prose names the uncertain
+    parts, and the cascade asks a configured model backend."""
     model: str | None = None
     adapter: str | None = None
     base_url: str | None = None

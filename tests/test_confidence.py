@@ -50,3 +50,40 @@ def test_sequence_checks_count_messages() -> None:
     assert found["unlabelled"] == 0.5
     assert abs(found["dangling"] - 1 / 3) < 1e-9
     assert found["raster"] == 1.0 and found["no_structure"] == 0.0
+
+
+def test_doubts_name_the_uncertain_parts() -> None:
+    graph = _topology([".33", "Router B", "Router B", "Switch C"], [(0, 1)])
+    said = confidence.doubts(graph, TEXT)
+    assert any("fragments" in d and "'.33'" in d for d in said)
+    assert any(d.startswith("nothing connects") and "'Switch C'" in d for d in said)
+    assert any("repeated labels" in d and "'Router B'" in d for d in said)
+    assert confidence.doubts(_topology(["Router A", "Router B"], []), "Router A Router B") == [
+        "no links or messages were recovered"
+    ]
+    good = _topology(["Router A", "Router B", "Switch C"], [(0, 1), (1, 2)])
+    assert confidence.doubts(good, "Router A Router B Switch C") == []
+
+
+def test_a_doubtful_reading_says_so_and_keeps_its_mermaid(tmp_path) -> None:
+    import pymupdf
+
+    from ictrag.config import CaptionSettings
+    from ictrag.figures.base import FigureInput
+    from ictrag.figures.structural import StructuralCaptioner
+    from ictrag.load.drawings import region_content
+
+    # boxes labelled with address fragments and one link: a reading that checks badly
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=200)
+    for x, label in ((40, ".33"), (160, "A"), (280, ".2 A")):
+        page.draw_rect(pymupdf.Rect(x, 60, x + 80, 100), color=(0, 0, 0))
+        page.insert_text((x + 25, 85), label, fontsize=11)
+    page.draw_line((120, 80), (160, 80), color=(0, 0, 0))
+    item = FigureInput(image_path=None, vector=region_content(page, tuple(page.rect)))
+    strict = StructuralCaptioner(CaptionSettings(min_confidence=0.99)).describe_one(item)
+    lenient = StructuralCaptioner(CaptionSettings(min_confidence=0.0)).describe_one(item)
+    assert strict.confidence == lenient.confidence < 0.99
+    assert "Uncertain reading" in strict.summary and "fragments" in strict.summary
+    assert "Uncertain" not in lenient.summary
+    assert strict.mermaid == lenient.mermaid and strict.relations == lenient.relations

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 from ictrag.figures.graph import DiagramGraph
 
@@ -52,24 +53,40 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+@dataclass
+class _Parts:
+    names: list[str]
+    links: list[tuple[str, str]]
+    link_labels: list[str]
+    ends: list[str]
+
+
+def _parts(graph: DiagramGraph) -> _Parts:
+    """What the checks look at: the named things, the links between them, and their ends."""
+    if graph.fields:  # a packet format: its fields are the structure
+        return _Parts([f.label for f in graph.fields], [("", "")], [], [])
+    if graph.kind == "sequence":
+        return _Parts(
+            [graph.label_of(p) for p in graph.participants],
+            [(m.source, m.target) for m in graph.messages],
+            [m.label for m in graph.messages],
+            list(graph.participants),
+        )
+    real = [n for n in graph.nodes.values() if n.shape not in ("start", "end")]
+    return _Parts(
+        [n.label for n in real],
+        [(e.source, e.target) for e in graph.edges],
+        [e.label for e in graph.edges],
+        [n.id for n in real],
+    )
+
+
 def checks(
     graph: DiagramGraph, figure_text: str, reader_confidence: float, raster: bool
 ) -> dict[str, float]:
     """Named checks of `graph` against the figure's own words, each in 0..1."""
-    if graph.fields:  # a packet format: its fields are the structure
-        names = [f.label for f in graph.fields]
-        links, link_labels, ends = [("", "")], [], []
-    elif graph.kind == "sequence":
-        names = [graph.label_of(p) for p in graph.participants]
-        links = [(m.source, m.target) for m in graph.messages]
-        link_labels = [m.label for m in graph.messages]
-        ends = list(graph.participants)
-    else:
-        real = [n for n in graph.nodes.values() if n.shape not in ("start", "end")]
-        names = [n.label for n in real]
-        links = [(e.source, e.target) for e in graph.edges]
-        link_labels = [e.label for e in graph.edges]
-        ends = [n.id for n in real]
+    parts = _parts(graph)
+    names, links, link_labels, ends = parts.names, parts.links, parts.link_labels, parts.ends
     linked = {end for pair in links for end in pair}
     own = Counter(_words(figure_text))
     used = Counter(_words(" ".join([*names, *link_labels])))
@@ -87,6 +104,40 @@ def checks(
         "reader": max(0.0, min(1.0, reader_confidence)),
         "raster": 1.0 if raster else 0.0,
     }
+
+
+def _listed(items: list[str], most: int = 5) -> str:
+    shown = ", ".join(repr(item) for item in items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def doubts(graph: DiagramGraph, figure_text: str) -> list[str]:
+    """The parts of a reading that its checks put in doubt, each as a short phrase naming
+    them, for the prose of a low-confidence figure."""
+    parts = _parts(graph)
+    found: list[str] = []
+    if not parts.links:
+        found.append("no links or messages were recovered")
+    fragments = [name for name in parts.names if is_fragment(name)]
+    if fragments:
+        found.append(f"labels that look like fragments of longer text: {_listed(fragments)}")
+    linked = {end for pair in parts.links for end in pair}
+    loose = [graph.label_of(end) for end in parts.ends if end not in linked]
+    if parts.links and loose:
+        found.append(f"nothing connects {_listed(loose)}")
+    if graph.kind == "sequence":
+        bare = sum(1 for label in parts.link_labels if not label)
+        if bare:
+            found.append(f"{bare} of {len(parts.link_labels)} messages have no text")
+    repeated = [label for label, n in Counter(parts.names).items() if label and n > 1]
+    if repeated:
+        found.append(f"repeated labels, possibly one thing read twice: {_listed(repeated)}")
+    own = Counter(_words(figure_text))
+    used = set(_words(" ".join([*parts.names, *parts.link_labels])))
+    unplaced = [word for word, _ in own.most_common() if word not in used and len(word) > 2]
+    if own and len(unplaced) > len(own) / 2:
+        found.append(f"words of the figure placed nowhere: {_listed(unplaced)}")
+    return found
 
 
 def score(found: dict[str, float], weights: dict[str, float] | None = None) -> float:

@@ -44,6 +44,8 @@ class StructuralCaptioner:
         logical = to_logical(recovery, f"{own_text}\n{item.inner_text}\n{item.label}")
         found = confidence.checks(recovery.graph, own_text, recovery.confidence, raster)
         logical.confidence = confidence.score(found) if recovery.confidence > 0 else 0.0
+        if logical.confidence < self.settings.min_confidence and (logical.relations or logical.components):
+            _say_doubts(logical, confidence.doubts(recovery.graph, own_text))
         # The checks go to the log (not the output) for benchmarks that fit the weights.
         log.debug(
             "confidence checks", extra={"checks": found, "reader_confidence": recovery.confidence}
@@ -65,6 +67,13 @@ class StructuralCaptioner:
             )
             return recovery, recovery.text, True
         return None, "", False
+
+
+def _say_doubts(logical: LogicalText, doubts: list[str]) -> None:
+    """The prose names what is uncertain; the Mermaid keeps the full best reading."""
+    if doubts:
+        note = f"Uncertain reading (confidence {logical.confidence:.2f}): " + "; ".join(doubts)
+        logical.summary = f"{logical.summary.rstrip()} {note}.".strip()
 
 
 def _empty(reason: str) -> LogicalText:
