@@ -110,6 +110,33 @@ class TextBlock(BaseModel):
     """Heading level (1 = top) when kind is heading."""
 
 
+class SourceCell(BaseModel):
+    """One cell of a drawing whose file states its structure (a draw.io mxCell)."""
+
+    id: str
+    kind: Literal["vertex", "edge"]
+    label: str = ""
+    style: dict[str, str] = Field(default_factory=dict)
+    parent: str | None = None
+    bbox: BBox | None = None
+    """Absolute, in the drawing's units (parents' offsets applied)."""
+    source: str | None = None
+    target: str | None = None
+    """Glued ends of an edge (cell ids)."""
+    source_point: tuple[float, float] | None = None
+    target_point: tuple[float, float] | None = None
+    """Free ends of an edge that is not glued."""
+    offset: float | None = None
+    """A label cell on an edge: its place along the edge, -1 (source end) to 1 (target end)."""
+
+
+class DiagramSource(BaseModel):
+    """A figure's structure as its file states it, for an exact reading."""
+
+    format: Literal["drawio"]
+    cells: list[SourceCell] = Field(default_factory=list)
+
+
 class Figure(BaseModel):
     type: Literal["figure"] = "figure"
     id: str
@@ -126,6 +153,8 @@ class Figure(BaseModel):
     references: list[int] = Field(default_factory=list)
     """Pages whose body text says "see Figure N-M" for this figure's label."""
     logical: LogicalText | None = None
+    source: DiagramSource | None = None
+    """The drawing's stated structure (cells, glued connectors), when the file has it."""
     _vector: Any = PrivateAttr(default=None)
 
     @property

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from ictrag.load.drawings import VectorContent
-from ictrag.model import LogicalText
+from ictrag.model import DiagramSource, LogicalText
 
 
 @dataclass
@@ -22,6 +22,8 @@ class FigureInput:
     ocr_cache: str | None = None
     """Folder of the OCR line cache (by image hash): a raster parser reads the lines the
     figure-text stage already recognised instead of running OCR again."""
+    source: DiagramSource | None = None
+    """The structure the file states (draw.io cells): read exactly, before any pixels."""
 
 
 @runtime_checkable

@@ -42,6 +42,7 @@ def figure_input(figure: Figure, ocr_cache: Path | None = None) -> FigureInput:
         vector=figure.vector,
         figure_id=figure.id,
         ocr_cache=str(ocr_cache) if ocr_cache else None,
+        source=figure.source,
     )
 
 

@@ -17,6 +17,7 @@ from ictrag.figures.base import FigureInput
 from ictrag.figures.graph import DiagramGraph, graph_to_logical
 from ictrag.figures.mermaid import emit, validate
 from ictrag.figures.models.grounding import ungrounded_terms
+from ictrag.figures.source import recover_source
 from ictrag.figures.vector.diagram import Recovery, recover_vector
 from ictrag.model import FigureType, LogicalText
 
@@ -42,6 +43,9 @@ class StructuralCaptioner:
         if recovery is None:
             return _empty("no drawing, text or image to read")
         logical = to_logical(recovery, f"{own_text}\n{item.inner_text}\n{item.label}")
+        if item.source is not None:  # the file states the structure: nothing to doubt
+            logical.confidence = 1.0
+            return logical
         found = confidence.checks(recovery.graph, own_text, recovery.confidence, raster)
         logical.confidence = confidence.score(found) if recovery.confidence > 0 else 0.0
         if logical.confidence < self.settings.min_confidence and (logical.relations or logical.components):
@@ -53,6 +57,9 @@ class StructuralCaptioner:
         return logical
 
     def _recover(self, item: FigureInput) -> tuple[Recovery | None, str, bool]:
+        if item.source is not None:
+            recovery = recover_source(item.source)
+            return recovery, recovery.text, False
         vector = item.vector
         if vector is not None and (vector.paths or vector.spans):
             text = "\n".join(span.text for span in vector.spans)

@@ -28,6 +28,8 @@ SUPPORTED_SUFFIXES = {
     ".tif": "image",
     ".tiff": "image",
     ".webp": "image",
+    ".drawio": "drawio",
+    ".dio": "drawio",
 }
 
 
@@ -63,6 +65,10 @@ def load(path: str | Path, figure_dir: str | Path, settings: LoadSettings | None
             from ictrag.load.image import load_image
 
             return load_image(path, figure_dir, settings)
+        if kind == "drawio":
+            from ictrag.load.drawio import load_drawio
+
+            return load_drawio(path, figure_dir, settings)
         from ictrag.load.office import load_office
 
         return load_office(path, figure_dir, settings)
