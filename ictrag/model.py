@@ -133,8 +133,11 @@ class SourceCell(BaseModel):
 class DiagramSource(BaseModel):
     """A figure's structure as its file states it, for an exact reading."""
 
-    format: Literal["drawio"]
+    format: Literal["drawio", "mermaid"]
     cells: list[SourceCell] = Field(default_factory=list)
+    """draw.io: the page's cells."""
+    text: str = ""
+    """Mermaid: the diagram's code."""
 
 
 class Figure(BaseModel):

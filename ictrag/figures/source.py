@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 from ictrag.figures.graph import DiagramGraph, Edge, Group, Note
+from ictrag.figures.mermaid import MermaidError
+from ictrag.figures.mermaid import parse as parse_mermaid
 from ictrag.figures.vector.diagram import Recovery
 from ictrag.model import DiagramSource, SourceCell
 
@@ -163,7 +165,24 @@ def _nearest(cell: SourceCell, shapes: list[SourceCell], graph: DiagramGraph) ->
 
 
 def recover_source(source: DiagramSource) -> Recovery:
-    cells = source.cells
+    """The structure a figure's file states, read exactly (confidence 1)."""
+    if source.format == "mermaid":
+        return _recover_mermaid(source.text)
+    return _recover_cells(source.cells)
+
+
+def _recover_mermaid(code: str) -> Recovery:
+    try:
+        graph = parse_mermaid(code)
+    except MermaidError as error:
+        return Recovery(
+            DiagramGraph(kind="other"), 0.0, free_text=[code], note=str(error), text=code
+        )
+    words = [graph.label_of(n) for n in graph.nodes] + [m.label for m in graph.messages]
+    return Recovery(graph=graph, confidence=1.0, text="\n".join(w for w in words if w))
+
+
+def _recover_cells(cells: list[SourceCell]) -> Recovery:
     by_id = {cell.id: cell for cell in cells}
     edges = [cell for cell in cells if cell.kind == "edge"]
     shapes = [cell for cell in cells if cell.kind == "vertex" and cell.bbox is not None]

@@ -43,8 +43,8 @@ class StructuralCaptioner:
         if recovery is None:
             return _empty("no drawing, text or image to read")
         logical = to_logical(recovery, f"{own_text}\n{item.inner_text}\n{item.label}")
-        if item.source is not None:  # the file states the structure: nothing to doubt
-            logical.confidence = 1.0
+        if item.source is not None:  # the file states the structure: exact, or unreadable (0)
+            logical.confidence = recovery.confidence
             return logical
         found = confidence.checks(recovery.graph, own_text, recovery.confidence, raster)
         logical.confidence = confidence.score(found) if recovery.confidence > 0 else 0.0

@@ -30,6 +30,8 @@ SUPPORTED_SUFFIXES = {
     ".webp": "image",
     ".drawio": "drawio",
     ".dio": "drawio",
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
 }
 
 
@@ -47,7 +49,7 @@ def load(path: str | Path, figure_dir: str | Path, settings: LoadSettings | None
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise LoadError(f"unsupported file type '{path.suffix or path.name}'")
-    if size == 0 and kind != "office":
+    if size == 0 and kind not in ("office", "mermaid"):
         # A 0-byte text file is empty text; a 0-byte PDF or image is a broken file.
         raise LoadError("empty file")
     actual = sniff(path)
@@ -65,6 +67,10 @@ def load(path: str | Path, figure_dir: str | Path, settings: LoadSettings | None
             from ictrag.load.image import load_image
 
             return load_image(path, figure_dir, settings)
+        if kind == "mermaid":
+            from ictrag.load.diagram_code import load_mermaid
+
+            return load_mermaid(path)
         if kind == "drawio":
             from ictrag.load.drawio import load_drawio
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ictrag.config import LoadSettings
+from ictrag.load.diagram_code import code_figure, mermaid_blocks
 from ictrag.load.errors import LoadError
 from ictrag.load.render import ImageError, save_image_bytes
 from ictrag.model import Document, Figure, TextBlock, TextKind, sha256_file
@@ -408,6 +409,16 @@ def _figures(
     return out
 
 
+def _code_figures(markdown: str) -> list[tuple[_Picture, Figure]]:
+    """```mermaid blocks as figures, each placed after the text block holding its code."""
+    out = []
+    for number, code in enumerate(mermaid_blocks(markdown), start=1):
+        anchor = next((line.strip() for line in code.splitlines() if line.strip()), "")
+        picture = _Picture(b"", 1, anchor, f"Mermaid diagram {number}", "")
+        out.append((picture, code_figure(code, picture.label)))
+    return out
+
+
 def _place(blocks: list[TextBlock], figures: list[tuple[_Picture, Figure]]) -> list:
     """Insert each figure after its anchor text (or at the end of its page), in order."""
     elements: list = list(blocks)
@@ -471,6 +482,8 @@ def load_office(
     for line in toc:
         furniture.setdefault(line.lower(), line)
     figures = _figures(pictures, Path(figure_dir), settings.min_figure_px)
+    if suffix in (".md", ".markdown"):
+        figures += _code_figures(path.read_text(encoding="utf-8", errors="replace"))
     if not blocks and not figures:
         return _empty(path, list(furniture.values()))
     title = next((b.text for b in blocks if b.kind is TextKind.heading), path.stem)
