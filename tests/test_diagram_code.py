@@ -88,3 +88,60 @@ def test_ingested_mermaid_figures_are_searchable(tmp_path):
     assert hits and "Registration Accept" in hits[0].chunk.text
     assert hits[0].chunk.source.endswith("registration.mmd")
     kb.close()
+
+
+needs_dot = __import__("pytest").mark.skipif(
+    __import__("shutil").which("dot") is None, reason="Graphviz's dot is not installed"
+)
+TOPOLOGY_DOT = """graph wan {
+  subgraph cluster_dc { label="DC1"; pe1 [label="PE1"]; sw [shape=box, label="Core\\nSwitch"]; }
+  pe1 -- p1 [taillabel="ge-0/0/1", headlabel=".2", label="10.0.0.0/30"];
+  p1 -- sw;
+}
+"""
+FLOW_DOT = """digraph attach {
+  idle [shape=ellipse]; check [shape=diamond, label="authorised?"];
+  idle -> check [label="Attach Request"];
+  check -> done [label="yes"]; check -> idle [label="no", style=dashed];
+}
+"""
+
+
+@needs_dot
+def test_a_graphviz_file_reads_as_dot_lays_it_out(tmp_path):
+    path = tmp_path / "wan.dot"
+    path.write_text(TOPOLOGY_DOT)
+    [figure] = _caption(path)
+    logical = figure.logical
+    assert logical.figure_type.value == "topology" and logical.confidence == 1.0
+    assert Path(figure.image_path).stat().st_size > 0  # dot's own picture
+    links = {(r.source, r.target, r.label) for r in logical.relations if r.kind == "edge"}
+    assert links == {("PE1", "p1", "ge-0/0/1 10.0.0.0/30 .2"), ("p1", "Core Switch", "")}
+    assert {(r.source, r.target) for r in logical.relations if r.kind == "contains"} == {
+        ("DC1", "PE1"), ("DC1", "Core Switch")
+    }
+    flow = tmp_path / "attach.gv"
+    flow.write_text(FLOW_DOT)
+    [reading] = [f.logical for f in _caption(flow)]
+    assert reading.figure_type.value != "topology"
+    assert ("authorised?", "idle", "no") in {(r.source, r.target, r.label) for r in reading.relations}
+    assert all(r.directed for r in reading.relations if r.kind == "edge")
+
+
+@needs_dot
+def test_graphviz_blocks_in_markdown_and_broken_graphs(tmp_path):
+    import pytest
+
+    from ictrag.load import LoadError
+
+    path = tmp_path / "design.md"
+    path.write_text(f"# Design\n\nThe WAN:\n\n```dot\n{TOPOLOGY_DOT}```\n\n```dot\ngraph {{ a -- \n```\n")
+    document = load(path, tmp_path / "figures")
+    assert [f.label for f in document.figures] == ["Graphviz diagram 1"]  # the broken one stays text
+    text = " ".join(e.text for e in document.elements if isinstance(e, TextBlock))
+    assert "graph { a --" in text
+    broken = tmp_path / "broken.dot"
+    broken.write_text("graph { a -- ")
+    with pytest.raises(LoadError) as error:
+        load(broken, tmp_path / "figures")
+    assert "dot cannot lay out" in str(error.value) and "\n" not in str(error.value)

@@ -32,10 +32,14 @@ SUPPORTED_SUFFIXES = {
     ".dio": "drawio",
     ".mmd": "mermaid",
     ".mermaid": "mermaid",
+    ".dot": "graphviz",
+    ".gv": "graphviz",
 }
 
 
-def load(path: str | Path, figure_dir: str | Path, settings: LoadSettings | None = None) -> Document:
+def load(
+    path: str | Path, figure_dir: str | Path, settings: LoadSettings | None = None
+) -> Document:
     """Load one file. Raises LoadError with a one-line reason for anything it cannot read."""
     path = Path(path)
     settings = settings or LoadSettings()
@@ -49,15 +53,19 @@ def load(path: str | Path, figure_dir: str | Path, settings: LoadSettings | None
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise LoadError(f"unsupported file type '{path.suffix or path.name}'")
-    if size == 0 and kind not in ("office", "mermaid"):
+    if size == 0 and kind not in ("office", "mermaid", "graphviz"):
         # A 0-byte text file is empty text; a 0-byte PDF or image is a broken file.
         raise LoadError("empty file")
     actual = sniff(path)
     expected = {"pdf": {"pdf"}, "image": {"image"}}.get(kind)
     if expected is not None and actual not in expected:
-        raise LoadError(f"content does not match its name: a {path.suffix} file that looks like {actual}")
+        raise LoadError(
+            f"content does not match its name: a {path.suffix} file that looks like {actual}"
+        )
     if kind == "office" and path.suffix.lower() in {".docx", ".pptx"} and actual != "zip":
-        raise LoadError(f"content does not match its name: a {path.suffix} file that looks like {actual}")
+        raise LoadError(
+            f"content does not match its name: a {path.suffix} file that looks like {actual}"
+        )
     try:
         if kind == "pdf":
             from ictrag.load.pdf import load_pdf
@@ -71,6 +79,10 @@ def load(path: str | Path, figure_dir: str | Path, settings: LoadSettings | None
             from ictrag.load.diagram_code import load_mermaid
 
             return load_mermaid(path)
+        if kind == "graphviz":
+            from ictrag.load.diagram_code import load_dot
+
+            return load_dot(path, figure_dir)
         if kind == "drawio":
             from ictrag.load.drawio import load_drawio
 

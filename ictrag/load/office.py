@@ -19,6 +19,7 @@ explicit user value wins).
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import re
 import threading
@@ -27,10 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ictrag.config import LoadSettings
-from ictrag.load.diagram_code import code_figure, mermaid_blocks
+from ictrag.load.diagram_code import code_blocks, code_figure, dot_figure
 from ictrag.load.errors import LoadError
 from ictrag.load.render import ImageError, save_image_bytes
 from ictrag.model import Document, Figure, TextBlock, TextKind, sha256_file
+
+log = logging.getLogger(__name__)
 
 # unstructured phones home when it is first imported unless told not to; set just before.
 QUIET = {"DO_NOT_TRACK": "1", "SCARF_NO_ANALYTICS": "true", "UNSTRUCTURED_DISABLE_NOTICE": "1"}
@@ -409,13 +412,24 @@ def _figures(
     return out
 
 
-def _code_figures(markdown: str) -> list[tuple[_Picture, Figure]]:
-    """```mermaid blocks as figures, each placed after the text block holding its code."""
+def _code_figures(markdown: str, figure_dir: Path) -> list[tuple[_Picture, Figure]]:
+    """```mermaid and ```dot blocks as figures, each placed after the text block holding its
+    code (which stays text). A Graphviz block dot cannot lay out stays text only."""
     out = []
-    for number, code in enumerate(mermaid_blocks(markdown), start=1):
+    for number, (language, code) in enumerate(code_blocks(markdown), start=1):
         anchor = next((line.strip() for line in code.splitlines() if line.strip()), "")
-        picture = _Picture(b"", 1, anchor, f"Mermaid diagram {number}", "")
-        out.append((picture, code_figure(code, picture.label)))
+        label = f"{'Mermaid' if language == 'mermaid' else 'Graphviz'} diagram {number}"
+        picture = _Picture(b"", 1, anchor, label, "")
+        try:
+            figure = (
+                code_figure(code, label)
+                if language == "mermaid"
+                else dot_figure(code, label, figure_dir)
+            )
+        except LoadError as error:
+            log.warning("%s: kept as text only: %s", label, error)
+            continue
+        out.append((picture, figure))
     return out
 
 
@@ -483,7 +497,8 @@ def load_office(
         furniture.setdefault(line.lower(), line)
     figures = _figures(pictures, Path(figure_dir), settings.min_figure_px)
     if suffix in (".md", ".markdown"):
-        figures += _code_figures(path.read_text(encoding="utf-8", errors="replace"))
+        markdown = path.read_text(encoding="utf-8", errors="replace")
+        figures += _code_figures(markdown, Path(figure_dir))
     if not blocks and not figures:
         return _empty(path, list(furniture.values()))
     title = next((b.text for b in blocks if b.kind is TextKind.heading), path.stem)
