@@ -15,30 +15,8 @@ from ictrag.config import Settings
 from ictrag.figures.describe import describe_document
 from ictrag.figures.registry import make_captioner
 from ictrag.load import LoadError, load
-from ictrag.load.drawings import region_content
-from ictrag.load.pdf_figures import render
-from ictrag.model import Document, Figure, sha256_file
-
-
-def _whole_page(pdf: pymupdf.Document, number: int, figure_dir: Path, dpi: int) -> Figure:
-    page = pdf[number - 1]
-    bbox = tuple(page.rect)
-    figure_id, png = render(page, bbox, dpi, figure_dir)
-    content = region_content(page, bbox)
-    figure = Figure(id=figure_id, page=number, bbox=bbox, origin="vector", image_path=str(png),
-                    inner_text="\n".join(span.text for span in content.spans))  # fmt: skip
-    figure._vector = content
-    return figure
-
-
-def _svg_document(path: Path, figure_dir: Path, dpi: int) -> Document:
-    try:
-        pdf = pymupdf.open(stream=pymupdf.open(path).convert_to_pdf(), filetype="pdf")
-    except Exception as error:
-        raise LoadError(f"unreadable SVG: {error}") from error
-    figure = _whole_page(pdf, 1, figure_dir, dpi)
-    return Document(id=sha256_file(path), source=str(path), title=path.stem, mime="image/svg+xml",
-                    page_count=1, elements=[figure])  # fmt: skip
+from ictrag.load.drawing import load_svg, whole_page_figure
+from ictrag.model import Figure
 
 
 def caption_file(
@@ -47,7 +25,7 @@ def caption_file(
     """The figures of `path` (of `page` only, when given), each with its logical text."""
     path = Path(path)
     if path.suffix.lower() == ".svg":
-        document = _svg_document(path, figure_dir, settings.load.figure_dpi)
+        document = load_svg(path, figure_dir, settings.load.figure_dpi)
     else:
         document = load(path, figure_dir, settings.load)
         if page is not None and not 1 <= page <= max(document.page_count, 1):
@@ -56,7 +34,9 @@ def caption_file(
         whole = page or (1 if document.page_count == 1 else None)
         if not figures and whole and document.mime == "application/pdf":
             # A page that is one drawing (a standalone figure PDF) is the figure.
-            figures = [_whole_page(pymupdf.open(path), whole, figure_dir, settings.load.figure_dpi)]
+            figures = [
+                whole_page_figure(pymupdf.open(path), whole, figure_dir, settings.load.figure_dpi)
+            ]
         document.elements = figures
     captioner = make_captioner(settings.caption)
     describe_document(document, captioner, None, ocr=settings.caption.ocr)
