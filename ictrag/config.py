@@ -76,6 +76,9 @@ class LoadSettings(BaseModel):
     min_vector_figure_pt: float = 60.0
     figure_dpi: int = 144
     max_file_mb: int = 500
+    convert_timeout_s: float = 120.0
+    """LibreOffice's limit per conversion (Visio, EMF/WMF, ODG); past it the converter is
+    killed and the file fails with one line."""
 
 
 class StoreSettings(BaseModel):

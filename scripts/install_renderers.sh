@@ -17,6 +17,8 @@ command -v seqdiag3 >/dev/null 2>&1 || command -v seqdiag >/dev/null 2>&1 || nee
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 command -v rsvg-convert >/dev/null 2>&1 || need_apt+=(librsvg2-bin)
 dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need_apt+=(fonts-dejavu-core)
+# LibreOffice Draw, headless: Visio (.vsdx/.vsd), EMF/WMF and ODG drawings reach the reader as PDF
+command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-draw-nogui)
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "install_renderers: apt-get install ${need_apt[*]}"

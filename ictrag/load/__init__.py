@@ -32,6 +32,12 @@ SUPPORTED_SUFFIXES = {
     ".dio": "drawio",
     ".mmd": "mermaid",
     ".mermaid": "mermaid",
+    ".svg": "svg",
+    ".vsdx": "converted",
+    ".vsd": "converted",
+    ".emf": "converted",
+    ".wmf": "converted",
+    ".odg": "converted",
     ".dot": "graphviz",
     ".gv": "graphviz",
 }
@@ -79,6 +85,12 @@ def load(
             from ictrag.load.diagram_code import load_mermaid
 
             return load_mermaid(path)
+        if kind in ("svg", "converted"):
+            from ictrag.load.drawing import load_converted, load_svg
+
+            if kind == "svg":
+                return load_svg(path, figure_dir, settings.figure_dpi)
+            return load_converted(path, figure_dir, settings.figure_dpi, settings.convert_timeout_s)
         if kind == "graphviz":
             from ictrag.load.diagram_code import load_dot
 

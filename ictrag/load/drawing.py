@@ -1,7 +1,9 @@
-"""A file that is one drawing per page becomes one whole-page vector Figure per page."""
+"""A file that is one drawing per page becomes one whole-page vector Figure per page: SVG
+(through pymupdf), Visio, EMF/WMF and ODG (through LibreOffice, ictrag.load.convert)."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pymupdf
@@ -31,3 +33,35 @@ def load_svg(path: Path, figure_dir: Path, dpi: int) -> Document:
     figure = whole_page_figure(pdf, 1, figure_dir, dpi)
     return Document(id=sha256_file(path), source=str(path), title=path.stem, mime="image/svg+xml",
                     page_count=1, elements=[figure])  # fmt: skip
+
+
+MIME = {
+    ".vsdx": "application/vnd.ms-visio.drawing",
+    ".vsd": "application/vnd.visio",
+    ".emf": "image/emf",
+    ".wmf": "image/wmf",
+    ".odg": "application/vnd.oasis.opendocument.graphics",
+}
+
+
+def load_converted(path: Path, figure_dir: Path, dpi: int, timeout_s: float) -> Document:
+    """A Visio, EMF/WMF or ODG file through LibreOffice's PDF: each page that draws or
+    writes anything is one vector figure."""
+    from ictrag.load.convert import to_pdf
+
+    with tempfile.TemporaryDirectory(prefix="ictrag-convert-") as scratch:
+        pdf = pymupdf.open(to_pdf(path, Path(scratch), timeout_s))
+        pages = [
+            number for number in range(1, pdf.page_count + 1)
+            if pdf[number - 1].get_drawings() or pdf[number - 1].get_text().strip()
+            or pdf[number - 1].get_images()
+        ]  # fmt: skip
+        figures = [whole_page_figure(pdf, number, figure_dir, dpi) for number in pages]
+        for figure in figures:
+            figure.label = path.stem if len(pages) == 1 else f"{path.stem} p.{figure.page}"
+        count = pdf.page_count
+    return Document(
+        id=sha256_file(path), source=str(path), title=path.stem,
+        mime=MIME.get(path.suffix.lower(), "application/octet-stream"), page_count=count,
+        elements=figures, metadata={"loader": "libreoffice"},
+    )  # fmt: skip

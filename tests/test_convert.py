@@ -1,0 +1,104 @@
+"""Drawings only LibreOffice reads (Visio, EMF/WMF, ODG) through its PDF, and SVG directly:
+each page one vector figure for the structural reader; a hung or missing converter is one
+line."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from ictrag.caption import caption_file
+from ictrag.config import LoadSettings, load_settings
+from ictrag.load import LoadError, load
+from tests.conftest import ROOT
+
+OFFICE = ROOT.parent / "shared" / "corpus" / "office"
+needs_libreoffice = pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
+)
+SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200" viewBox="0 0 400 200">
+<rect x="20" y="60" width="100" height="40" fill="white" stroke="black"/>
+<text x="40" y="85" font-size="14" font-family="DejaVu Sans">AMF</text>
+<rect x="260" y="60" width="100" height="40" fill="white" stroke="black"/>
+<text x="280" y="85" font-size="14" font-family="DejaVu Sans">SMF</text>
+<line x1="120" y1="80" x2="260" y2="80" stroke="black"/>
+<text x="150" y="72" font-size="12" font-family="DejaVu Sans">N11</text>
+</svg>
+"""
+
+
+def _svg(folder: Path) -> Path:
+    path = folder / "n11.svg"
+    path.write_text(SVG)
+    return path
+
+
+def _links(path: Path) -> set[tuple[str, str, str]]:
+    figures = caption_file(path, load_settings(), Path(tempfile.mkdtemp()))
+    return {(r.source, r.target, r.label) for f in figures for r in f.logical.relations}
+
+
+def test_an_svg_ingests_as_a_vector_figure(tmp_path):
+    from ictrag import KnowledgeBase
+
+    assert ("AMF", "SMF", "N11") in _links(_svg(tmp_path))
+    kb = KnowledgeBase(tmp_path / "idx", workers=1)
+    assert kb.ingest([_svg(tmp_path)]).count("ingested") == 1
+    hits = kb.search("N11 between AMF and SMF", k=3, kind="figure")
+    assert hits and "N11" in hits[0].chunk.text
+    kb.close()
+
+
+@needs_libreoffice
+def test_an_odg_drawing_reads_as_structure_through_libreoffice(tmp_path):
+    subprocess.run(
+        ["soffice", "--headless", "--norestore", "--convert-to", "odg", "--outdir", str(tmp_path),
+         str(_svg(tmp_path))],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    odg = tmp_path / "n11.odg"
+    document = load(odg, tmp_path / "figures")
+    assert document.metadata["loader"] == "libreoffice" and len(document.figures) == 1
+    assert {"AMF", "SMF", "N11"} <= set(document.figures[0].inner_text.split())
+    assert ("AMF", "SMF", "N11") in _links(odg)
+
+
+def test_a_hung_converter_is_killed_and_the_file_fails_in_one_line(tmp_path, monkeypatch):
+    # LibreOffice cannot be made to hang on demand: a stand-in that never returns takes its
+    # place on PATH, so the time limit and the kill are what is tested.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "soffice"
+    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 60\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    drawing = tmp_path / "stuck.vsdx"
+    drawing.write_bytes(b"PK\x03\x04 not really")
+    started = time.monotonic()
+    with pytest.raises(LoadError) as error:
+        load(drawing, tmp_path / "figures", LoadSettings(convert_timeout_s=1.5))
+    assert time.monotonic() - started < 10
+    assert "took longer than 1.5 s" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_without_libreoffice_a_visio_file_fails_with_the_install_hint(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    drawing = tmp_path / "site.vsd"
+    drawing.write_bytes(b"\xd0\xcf\x11\xe0 a Visio 2003 file")
+    with pytest.raises(LoadError, match="LibreOffice is not installed"):
+        load(drawing, tmp_path / "figures")
+
+
+@needs_libreoffice
+@pytest.mark.skipif(not OFFICE.is_dir(), reason="shared corpus absent")
+def test_corpus_visio_files_become_vector_figures(tmp_path):
+    call_flow = load(OFFICE / "sofia-SIP_outgoing_call.vsd", tmp_path / "a")
+    assert len(call_flow.figures) == 1
+    assert {"INVITE", "Ringing", "nua_r_invite"} <= set(call_flow.figures[0].inner_text.split())
+    setup = load(OFFICE / "oai_fr1_setup.vsdx", tmp_path / "b")
+    assert setup.page_count == 2 and len(setup.figures) == 2
