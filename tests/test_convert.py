@@ -102,3 +102,25 @@ def test_corpus_visio_files_become_vector_figures(tmp_path):
     assert {"INVITE", "Ringing", "nua_r_invite"} <= set(call_flow.figures[0].inner_text.split())
     setup = load(OFFICE / "oai_fr1_setup.vsdx", tmp_path / "b")
     assert setup.page_count == 2 and len(setup.figures) == 2
+
+
+@needs_libreoffice
+@pytest.mark.skipif(not OFFICE.is_dir(), reason="shared corpus absent")
+def test_visio_objects_embedded_in_word_become_captioned_vector_figures(tmp_path):
+    a1ap = load(OFFICE / "O-RAN.WG2.TS.A1AP-R004-v04.04.docx", tmp_path / "a")
+    drawings = [f for f in a1ap.figures if f.origin == "vector"]
+    assert len(drawings) == 23  # its 23 Visio objects, read instead of their EMF previews
+    assert all(f.label.startswith(("Figure 5.", "Figure 6.")) for f in drawings)  # 3GPP captions
+    assert sum("Consumer" in f.inner_text and "Producer" in f.inner_text for f in drawings) >= 20
+    s2 = load(OFFICE / "S2-1900429_VLAN_N3IWFSupport.docx", tmp_path / "b")  # Visio 2003 .vsd
+    assert len([f for f in s2.figures if f.origin == "vector"]) == 8
+    assert all(f.label.replace("\xa0", " ").startswith(("Figure 8.2.4-", "Figure 8.3.2-")) for f in s2.figures)
+
+
+def test_embedded_drawings_without_libreoffice_leave_the_text(tmp_path, monkeypatch):
+    if not OFFICE.is_dir():
+        pytest.skip("shared corpus absent")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    document = load(OFFICE / "S2-1900429_VLAN_N3IWFSupport.docx", tmp_path / "figures")
+    assert not [f for f in document.figures if f.origin == "vector"]
+    assert "N3IWF" in " ".join(e.text for e in document.elements if hasattr(e, "text"))

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import atexit
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,26 +37,57 @@ def _profile() -> Path:
 
 def to_pdf(path: Path, out_dir: Path, timeout_s: float) -> Path:
     """`path` as a PDF in `out_dir`; LoadError (one line) when it cannot be had."""
+    result = to_pdfs([path], out_dir, timeout_s)[path]
+    if isinstance(result, str):
+        raise LoadError(result)
+    return result
+
+
+def to_pdfs(paths: list[Path], out_dir: Path, timeout_s: float) -> dict[Path, Path | str]:
+    """Several files through one LibreOffice start (it converts them in turn): each path's
+    PDF, or the one-line reason it has none. The converter is killed when `timeout_s` pass
+    without it finishing a file; the files it had not reached then fail."""
     executable = soffice()
     if executable is None:
-        raise LoadError(f"LibreOffice is not installed ({INSTALL_HINT}); cannot read {path.suffix}")
+        missing = f"LibreOffice is not installed ({INSTALL_HINT})"
+        return {path: missing for path in paths}
     command = [
         executable, f"-env:UserInstallation={_profile().as_uri()}", "--headless", "--norestore",
-        "--nologo", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out_dir), str(path),
+        "--nologo", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out_dir),
+        *map(str, paths),
     ]  # fmt: skip
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
-    try:
-        _, error = process.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        raise LoadError(
-            f"LibreOffice took longer than {timeout_s:g} s to convert it; stopped"
-        ) from None
-    pdf = out_dir / f"{path.stem}.pdf"
-    if process.returncode != 0 or not pdf.is_file():
-        reason = (error.decode("utf-8", "replace").strip().splitlines() or ["no PDF written"])[-1]
-        raise LoadError(f"LibreOffice cannot convert it: {reason[:200]}")
-    return pdf
+    lines: queue.Queue[bytes | None] = queue.Queue()
+    threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True).start()
+    output: list[str] = []
+    stalled = False
+    while True:
+        try:
+            line = lines.get(timeout=timeout_s)  # each finished file resets the clock
+        except queue.Empty:
+            os.killpg(process.pid, signal.SIGKILL)
+            stalled = True
+            break
+        if line is None:
+            break
+        output.append(line.decode("utf-8", "replace").strip())
+    process.wait()
+    reason = next((text for text in reversed(output) if text), "no PDF written")[:200]
+    results: dict[Path, Path | str] = {}
+    for path in paths:
+        pdf = out_dir / f"{path.stem}.pdf"
+        if pdf.is_file() and pdf.stat().st_size > 0:
+            results[path] = pdf
+        elif stalled:
+            results[path] = f"LibreOffice took longer than {timeout_s:g} s to convert it; stopped"
+        else:
+            results[path] = f"LibreOffice cannot convert it: {reason}"
+    return results
+
+
+def _pump(stream, lines: queue.Queue) -> None:
+    for line in iter(stream.readline, b""):
+        lines.put(line)
+    lines.put(None)

@@ -141,6 +141,14 @@ class _Picture:
     """Text of the block just before the picture, where it is inserted; '' = end of page."""
     label: str
     context: str
+    embedded: str = ""
+    """The suffix of an embedded drawing (".vsdx", ".vsd") that `data` holds; '' = an image."""
+
+
+_OLE = "{urn:schemas-microsoft-com:office:office}OLEObject"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+DRAWING_PROGIDS = ("Visio.",)
+"""OLE objects read as drawings (through LibreOffice) instead of their preview picture."""
 
 
 def _first_line(exc: BaseException) -> str:
@@ -251,11 +259,15 @@ def _docx_pictures(path: Path) -> list[_Picture]:
         text = "".join(node.text or "" for node in para.iter(qn("w:t"))).strip()
         style = para.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
         style_name = style.get(qn("w:val"), "") if style is not None else ""
-        blobs = []
+        blobs: list[tuple[bytes, str]] = []
         for blip in para.iter(qn("a:blip")):
             part = related.get(blip.get(qn("r:embed")) or "")
             if part is not None and hasattr(part, "blob"):
-                blobs.append(part.blob)
+                blobs.append((part.blob, ""))
+        for ole in para.iter(_OLE):
+            part = related.get(ole.get(_REL_ID) or "")
+            if ole.get("ProgID", "").startswith(DRAWING_PROGIDS) and hasattr(part, "blob"):
+                blobs.append((part.blob, Path(str(part.partname)).suffix.lower()))
         paragraphs.append((text, style_name, blobs))
     pictures = []
     for i, (_, _, blobs) in enumerate(paragraphs):
@@ -268,7 +280,7 @@ def _docx_pictures(path: Path) -> list[_Picture]:
             label = before[-1]
         context = " ".join([*before[-2:], *(t for t, _ in after[:1])])
         anchor = before[-1] if before else ""
-        pictures.extend(_Picture(blob, 1, anchor, label, context) for blob in blobs)
+        pictures.extend(_Picture(blob, 1, anchor, label, context, kind) for blob, kind in blobs)
     return pictures
 
 
@@ -390,15 +402,22 @@ def _pptx_pictures(path: Path, bullets: set[str]) -> list[_Picture]:
 
 
 def _figures(
-    pictures: list[_Picture], figure_dir: Path, min_px: int
+    pictures: list[_Picture], figure_dir: Path, settings: LoadSettings
 ) -> list[tuple[_Picture, Figure]]:
     out = []
+    drawings = [picture for picture in pictures if picture.embedded]
+    converted = iter(_drawing_figures(drawings, figure_dir, settings))
     for picture in pictures:
+        if picture.embedded:
+            figure = next(converted)
+            if figure is not None:
+                out.append((picture, figure))
+            continue
         try:
             digest, png_path, (width, height) = save_image_bytes(picture.data, figure_dir)
         except ImageError:
             continue  # EMF/WMF and other formats PIL cannot read: not a figure we can use
-        if min(width, height) < min_px:
+        if min(width, height) < settings.min_figure_px:
             continue
         figure = Figure(
             id=digest,
@@ -410,6 +429,49 @@ def _figures(
         )
         out.append((picture, figure))
     return out
+
+
+def _drawing_figures(
+    drawings: list[_Picture], figure_dir: Path, settings: LoadSettings
+) -> list[Figure | None]:
+    """Embedded drawings (Visio) through one LibreOffice run: a vector figure each, or None
+    for one that did not convert (one warning line each; the rest of the document goes on)."""
+    if not drawings:
+        return []
+    import tempfile
+
+    import pymupdf
+
+    from ictrag.load.convert import to_pdfs
+    from ictrag.load.drawing import whole_page_figure
+
+    figures: list[Figure | None] = []
+    with tempfile.TemporaryDirectory(prefix="ictrag-embedded-") as scratch:
+        files = []
+        for number, picture in enumerate(drawings, start=1):
+            files.append(Path(scratch) / f"drawing{number}{picture.embedded}")
+            files[-1].write_bytes(picture.data)
+        results = to_pdfs(files, Path(scratch), settings.convert_timeout_s)
+        reasons = {r for r in results.values() if isinstance(r, str)}
+        if (
+            len(reasons) == 1
+            and len(drawings) > 1
+            and all(isinstance(r, str) for r in results.values())
+        ):
+            log.warning("%d embedded drawings not read: %s", len(drawings), reasons.pop())
+            return [None] * len(drawings)
+        for number, (picture, file) in enumerate(zip(drawings, files, strict=True), start=1):
+            result = results[file]
+            if isinstance(result, str):
+                log.warning(
+                    "embedded drawing %d (%s) not read: %s", number, picture.embedded, result
+                )
+                figures.append(None)
+                continue
+            figure = whole_page_figure(pymupdf.open(result), 1, figure_dir, settings.figure_dpi)
+            figure.page, figure.label, figure.context = picture.page, picture.label, picture.context
+            figures.append(figure)
+    return figures
 
 
 def _code_figures(markdown: str, figure_dir: Path) -> list[tuple[_Picture, Figure]]:
@@ -495,7 +557,7 @@ def load_office(
     _place_text_boxes(blocks, boxes)
     for line in toc:
         furniture.setdefault(line.lower(), line)
-    figures = _figures(pictures, Path(figure_dir), settings.min_figure_px)
+    figures = _figures(pictures, Path(figure_dir), settings)
     if suffix in (".md", ".markdown"):
         markdown = path.read_text(encoding="utf-8", errors="replace")
         figures += _code_figures(markdown, Path(figure_dir))
