@@ -108,7 +108,11 @@ def recover_graph(prims: Primitives, icons: list[Box] | None = None) -> Recovery
     diag = math.hypot(width(prims.bbox), height(prims.bbox)) or 1.0
     tol = max(5.0, 0.5 * prims.font, 0.01 * diag)
     shapes = list(prims.shapes)
-    label_boxes = [s for s in shapes if not s.stroked and _crossed(s, prims.strokes)]
+    label_boxes = [
+        s
+        for s in shapes
+        if not s.stroked and area(s.box) <= 36 * prims.font**2 and _crossed(s, prims.strokes)
+    ]
     shapes = [s for s in shapes if s not in label_boxes]
     shapes = topology.drop_inner_outlines(shapes, prims.texts, prims.font)
     shapes += [Shape(box, "icon", [], True, False) for box in icons or []]
@@ -122,7 +126,9 @@ def recover_graph(prims: Primitives, icons: list[Box] | None = None) -> Recovery
     strokes = [
         s
         for s in prims.strokes
-        if not _inside_one_node(s, nodes) and not _decoration(s, prims.arrows, prims.font)
+        if not _inside_one_node(s, nodes)
+        and not _decoration(s, prims.arrows, prims.font)
+        and not topology.underline(s.points, texts, prims.font)
     ]
     strokes = _chain(strokes, nodes, tol)
     strokes = _split_through_nodes(strokes, nodes)
@@ -143,10 +149,14 @@ def recover_graph(prims: Primitives, icons: list[Box] | None = None) -> Recovery
             if end.node is None:
                 text = _nearest_text(end.point, names, 1.5 * prims.font + tol)
                 if text is not None:
-                    node = _Node(f"n{len(nodes) + 1}", text.box, "text", [text])
+                    block = [text, *topology.stacked_under(text, free)]
+                    box = _union_boxes([t.box for t in block])
+                    node = _Node(_next_id(nodes), box, "text", block)
                     nodes[node.id] = node
-                    free.remove(text)
-                    names.remove(text)
+                    for part in block:
+                        free.remove(part)
+                        if part in names:
+                            names.remove(part)
                     end.node = node.id
                 else:
                     end.node = _snap(end.point, nodes, tol)
@@ -272,6 +282,12 @@ def _demote_label_boxes(nodes: dict[str, _Node], used: set[str], icons: bool) ->
         texts += node.texts
         del nodes[node.id]
     return texts
+
+
+def _next_id(nodes: dict[str, _Node]) -> str:
+    """A fresh node id (nodes may have been removed, so not the count plus one)."""
+    taken = [int(n[1:]) for n in nodes if n[1:].isdigit()]
+    return f"n{max(taken, default=0) + 1}"
 
 
 def _name_icons(nodes: dict[str, _Node], free: list[TextGroup], font: float) -> None:
@@ -576,6 +592,9 @@ def _label_edges(
     labels: dict[int, list[TextGroup]] = {}
     for text in free:
         c = text.center
+        if height(text.box) > 4.5 * text.size:
+            rest.append(text)  # a block of many lines is a note or a legend, not a label
+            continue
         box = next((b for b in label_boxes if contains(b.box, text.box, 2.0)), None)
         limit = max(1.2 * font, 0.8 * height(text.box)) + (0.5 * width(box.box) if box else 0)
         best, best_d = None, limit

@@ -184,6 +184,26 @@ def first_end(a: Box, b: Box) -> int:
     return 0 if ax <= bx else 1
 
 
+def stacked_under(text: TextGroup, texts: list[TextGroup]) -> list[TextGroup]:
+    """Lines printed right under a name, in the same block (a server's address under its
+    name), which text grouping left apart because they are not centred on each other."""
+    block: list[TextGroup] = []
+    bottom = text.box[3]
+    for other in sorted(texts, key=lambda t: t.box[1]):
+        if other is text:
+            continue
+        gap = other.box[1] - bottom
+        overlap = min(text.box[2], other.box[2]) - max(text.box[0], other.box[0])
+        aligned = (
+            abs(other.box[0] - text.box[0]) < 0.5 * other.size
+            or abs(center(other.box)[0] - center(text.box)[0]) < 0.5 * other.size
+        )
+        if -0.2 * other.size <= gap <= 0.45 * other.size and overlap > 0 and aligned:
+            block.append(other)
+            bottom = other.box[3]
+    return block
+
+
 # -- double outlines ----------------------------------------------------------------------
 def drop_inner_outlines(shapes: list[Shape], texts: list[TextGroup], font: float) -> list[Shape]:
     """A node drawn with two concentric outlines (Graphviz peripheries=2, double circles) is
@@ -222,6 +242,8 @@ class _Part:
     box: Box
     fill: tuple[float, ...] | None
     closed_subs: int
+    largest: float
+    """The largest subpath's longer side: dash pieces of a line printed as fills are small."""
 
 
 def find_icons(content: VectorContent, font: float) -> tuple[list[Box], VectorContent]:
@@ -249,8 +271,37 @@ def find_icons(content: VectorContent, font: float) -> tuple[list[Box], VectorCo
             fig
         ):
             icons.append(tuple(image))
-    rest = replace(content, paths=[p for i, p in enumerate(content.paths) if i not in used])
-    return icons, rest
+    paths = [_dashes_as_line(p, font) for i, p in enumerate(content.paths) if i not in used]
+    return icons, replace(content, paths=paths)
+
+
+def _dashes_as_line(path: Path, font: float) -> Path:
+    """A dashed line printed as filled pieces (Chromium does this): the line itself, so
+    that it reads as a connector and not as arrowheads or icons."""
+    if path.fill is None:
+        return path
+    subs = subpaths(path)
+    if len(subs) < 2 or len(subs) > 200:
+        return path
+    centres = []
+    for sub in subs:
+        box = _bbox(sub.points)
+        longest = max(width(box), height(box), 1e-6)
+        if longest > 2.0 * font or _polygon_area(sub.points) / longest > 0.25 * font:
+            return path
+        centres.append(center(box))
+    a, b = max(((p, q) for p in centres for q in centres), key=lambda pq: dist(*pq))
+    if dist(a, b) < 1.5 * font or any(segment_distance(c, a, b) > 1.0 for c in centres):
+        return path
+    item = ("l", a, b)
+    return Path((item,), path.rect, None, path.fill, 1.0, False, "[3 3] 0")
+
+
+def _polygon_area(points: list[Point]) -> float:
+    total = 0.0
+    for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True):
+        total += x0 * y1 - x1 * y0
+    return abs(total) / 2
 
 
 def _part(index: int, path: Path, fig: Box, limit: float) -> _Part | None:
@@ -265,11 +316,28 @@ def _part(index: int, path: Path, fig: Box, limit: float) -> _Part | None:
     closed = sum(1 for sub in subs if sub.closed or len(sub.points) > 2)
     if min(width(box), height(box)) < 0.6:
         return None
-    return _Part(index, box, path.fill, closed)
+    largest = max(max(width(b), height(b)) for b in (_bbox(sub.points) for sub in subs))
+    return _Part(index, box, path.fill, closed, largest)
 
 
 def _overlap(a: Box, b: Box) -> float:
     return area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def _white(part: _Part) -> bool:
+    return part.fill is not None and min(part.fill[:3]) > 0.95
+
+
+def _may_join(a: _Part, b: _Part) -> bool:
+    """White fills are backgrounds (of labels, of the page) unless drawn on a glyph: the
+    white arrows on a router's body."""
+    if _white(a) and _white(b):
+        return False
+    if _white(a):
+        return contains(b.box, a.box, 1.0)
+    if _white(b):
+        return contains(a.box, b.box, 1.0)
+    return True
 
 
 def _cluster(parts: list[_Part]) -> list[list[_Part]]:
@@ -287,6 +355,8 @@ def _cluster(parts: list[_Part]) -> list[list[_Part]]:
             shared = _overlap(a.box, b.box)
             if shared <= 0.02 * min(area(a.box), area(b.box)):
                 continue
+            if not _may_join(a, b):
+                continue
             parent[find(i)] = find(j)
     groups: dict[int, list[_Part]] = {}
     for i, part in enumerate(parts):
@@ -295,13 +365,15 @@ def _cluster(parts: list[_Part]) -> list[list[_Part]]:
 
 
 def _icon_like(cluster: list[_Part], box: Box, font: float, content: VectorContent) -> bool:
-    size = max(width(box), height(box))
-    if size < 0.8 * font or min(width(box), height(box)) < 0.3 * font:
-        return False
+    size, thin = max(width(box), height(box)), min(width(box), height(box))
+    if size < 0.8 * font or thin < 0.3 * font or size > 3.0 * thin:
+        return False  # glyphs are compact; long thin stacks are bars and lifelines
     distinct = _distinct_boxes([p.box for p in cluster])
     complex_glyph = any(p.closed_subs >= 3 for p in cluster)
     if distinct < 2 and not complex_glyph:
         return False
+    if max(p.largest for p in cluster) < 0.6 * font:
+        return False  # the dashes of a dashed line
     # Text inside makes it a labelled shape (a box with port marks); a digit or a letter
     # printed on the glyph is part of the icon.
     return not any(
@@ -324,6 +396,7 @@ def _same(a: Box, b: Box) -> bool:
 def _merge_overlapping(clusters: list[list[_Part]]) -> list[list[_Part]]:
     """Pieces of one glyph that only touch (a PC's screen and its keyboard) form clusters
     whose boxes overlap: join them."""
+    clusters = [c for c in clusters if not all(_white(p) for p in c)]
     merged = True
     while merged:
         merged = False
@@ -368,6 +441,27 @@ def split_by_frames(texts: list[TextGroup], frames: list[Box]) -> list[TextGroup
             words = " ".join(s.text for s in spans)
             out.append(TextGroup(spans, box, words, max(s.size for s in spans)))
     return out
+
+
+def _bbox(points: list[Point]) -> Box:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def underline(points: list[Point], texts: list[TextGroup], font: float) -> bool:
+    """A short horizontal rule right under a text (a heading's underline) is no link."""
+    if len(points) != 2 or abs(points[0][1] - points[1][1]) > 1.0:
+        return False
+    x0, x1 = sorted(p[0] for p in points)
+    y = points[0][1]
+    for text in texts:
+        gap = y - text.box[3]
+        if not -0.2 * font <= gap <= 0.8 * font:
+            continue
+        overlap = min(x1, text.box[2]) - max(x0, text.box[0])
+        if overlap >= 0.6 * width(text.box) and x1 - x0 <= width(text.box) + 3 * font:
+            return True
+    return False
 
 
 def _union(boxes: list[Box]) -> Box:
