@@ -128,7 +128,7 @@ def recover_graph(prims: Primitives, icons: list[Box] | None = None) -> Recovery
         for s in prims.strokes
         if not _inside_one_node(s, nodes)
         and not _decoration(s, prims.arrows, prims.font)
-        and not topology.underline(s.points, texts, prims.font)
+        and not _underline(s, texts, nodes, prims.font, tol)
     ]
     strokes = _chain(strokes, nodes, tol)
     strokes = _split_through_nodes(strokes, nodes)
@@ -282,6 +282,15 @@ def _demote_label_boxes(nodes: dict[str, _Node], used: set[str], icons: bool) ->
         texts += node.texts
         del nodes[node.id]
     return texts
+
+
+def _underline(
+    stroke: Stroke, texts: list[TextGroup], nodes: dict[str, _Node], font: float, tol: float
+) -> bool:
+    """A rule under a heading: under a text, and touching no node at either end."""
+    if not topology.underline(stroke.points, texts, font):
+        return False
+    return all(_snap(p, nodes, tol) is None for p in (stroke.points[0], stroke.points[-1]))
 
 
 def _next_id(nodes: dict[str, _Node]) -> str:

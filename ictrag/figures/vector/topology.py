@@ -317,6 +317,8 @@ def _part(index: int, path: Path, fig: Box, limit: float) -> _Part | None:
     if min(width(box), height(box)) < 0.6:
         return None
     largest = max(max(width(b), height(b)) for b in (_bbox(sub.points) for sub in subs))
+    if sum(_polygon_area(sub.points) for sub in subs) < 1.0:
+        return None  # a filled line or dot: no surface of a glyph
     return _Part(index, box, path.fill, closed, largest)
 
 
@@ -366,7 +368,7 @@ def _cluster(parts: list[_Part]) -> list[list[_Part]]:
 
 def _icon_like(cluster: list[_Part], box: Box, font: float, content: VectorContent) -> bool:
     size, thin = max(width(box), height(box)), min(width(box), height(box))
-    if size < 0.8 * font or thin < 0.3 * font or size > 3.0 * thin:
+    if size < 1.8 * font or thin < 0.3 * font or size > 3.0 * thin:
         return False  # glyphs are compact; long thin stacks are bars and lifelines
     distinct = _distinct_boxes([p.box for p in cluster])
     complex_glyph = any(p.closed_subs >= 3 for p in cluster)
