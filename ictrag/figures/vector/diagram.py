@@ -144,10 +144,11 @@ def recover_graph(prims: Primitives, icons: list[Box] | None = None) -> Recovery
     _name_icons(nodes, free, prims.font)
     # Text next to a dangling connector end is a node of its own (labels beside icons).
     names = [t for t in free if not topology.fragment(t.text)]
-    for _, *ends in edges:
+    for stroke, *ends in edges:
         for end in ends:
             if end.node is None:
-                text = _nearest_text(end.point, names, 1.5 * prims.font + tol)
+                ahead = [t for t in names if _beyond(stroke, end.point, t)]
+                text = _nearest_text(end.point, ahead, 1.5 * prims.font + tol)
                 if text is not None:
                     block = [text, *topology.stacked_under(text, free)]
                     box = _union_boxes([t.box for t in block])
@@ -160,6 +161,14 @@ def recover_graph(prims: Primitives, icons: list[Box] | None = None) -> Recovery
                     end.node = node.id
                 else:
                     end.node = _snap(end.point, nodes, tol)
+    # Text at the link ends first: what is left beside an icon is its name, even a letter.
+    links = {
+        i: topology.LinkEnds(stroke.points, (nodes[a.node].box, nodes[b.node].box))
+        for i, (stroke, a, b) in enumerate(edges)
+        if a.node and b.node
+    }
+    free = topology.end_texts(list(links.values()), free, prims.font)
+    _name_icons(nodes, free, prims.font, fragments=True)
     # Empty shapes that carry edges take the nearest free text as their label (icons).
     for node in nodes.values():
         if not node.texts and not node.is_group and node.shape not in ("start", "end"):
@@ -190,9 +199,9 @@ def recover_graph(prims: Primitives, icons: list[Box] | None = None) -> Recovery
         group.members = [c for c in node.children if c in graph.nodes]
         group.parent = node.parent if node.parent in keep else None
     edge_objs: list[tuple[Edge, Stroke]] = []
-    link_ends: list[tuple[Edge, str, str]] = []
+    link_ends: list[tuple[Edge, topology.LinkEnds, str]] = []
     attached = 0
-    for stroke, a, b in edges:
+    for i, (stroke, a, b) in enumerate(edges):
         if a.node and b.node:
             attached += 1
         if not (a.node and b.node) or (
@@ -208,16 +217,11 @@ def recover_graph(prims: Primitives, icons: list[Box] | None = None) -> Recovery
         edge = Edge(source, target, "", directed, style)
         graph.edges.append(edge)
         edge_objs.append((edge, stroke))
-        link_ends.append((edge, a.node, b.node))
+        link_ends.append((edge, links[i], a.node))
     _ends_by_direction(graph)
-    links = [
-        topology.LinkEnds(stroke.points, (nodes[a].box, nodes[b].box))
-        for (_, stroke), (_, a, b) in zip(edge_objs, link_ends, strict=True)
-    ]
-    free = topology.end_texts(links, free, prims.font)
     free = _label_edges(edge_objs, free, label_boxes, prims.font, tol)
-    for link, (edge, a, _) in zip(links, link_ends, strict=True):
-        _join_end_labels(edge, link, a)
+    for edge, link, a_node in link_ends:
+        _join_end_labels(edge, link, a_node)
     _finish_kind(graph, prims)
     used_text = 1.0 - (len(free) / len(texts) if texts else 0.0)
     attach_rate = attached / len(edges) if edges else 1.0
@@ -293,17 +297,25 @@ def _underline(
     return all(_snap(p, nodes, tol) is None for p in (stroke.points[0], stroke.points[-1]))
 
 
+def _beyond(stroke: Stroke, tip: tuple[float, float], text: TextGroup) -> bool:
+    """Text that a line ends at lies past its end; a label printed along the line (a
+    message above its arrow) has its nearest point of the line before the end."""
+    return polyline_distance(text.center, stroke.points) >= dist(text.center, tip) - 1.0
+
+
 def _next_id(nodes: dict[str, _Node]) -> str:
     """A fresh node id (nodes may have been removed, so not the count plus one)."""
     taken = [int(n[1:]) for n in nodes if n[1:].isdigit()]
     return f"n{max(taken, default=0) + 1}"
 
 
-def _name_icons(nodes: dict[str, _Node], free: list[TextGroup], font: float) -> None:
+def _name_icons(
+    nodes: dict[str, _Node], free: list[TextGroup], font: float, fragments: bool = False
+) -> None:
     for node in sorted(nodes.values(), key=lambda n: n.box[1]):
         if node.shape != "icon" or node.texts:
             continue
-        text = topology.name_for(node.box, free, font)
+        text = topology.name_for(node.box, free, font, fragments)
         if text is not None:
             node.texts.append(text)
             free.remove(text)

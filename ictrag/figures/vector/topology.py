@@ -476,13 +476,16 @@ def _union(boxes: list[Box]) -> Box:
 
 
 # -- names --------------------------------------------------------------------------------
-def name_for(box: Box, texts: list[TextGroup], font: float) -> TextGroup | None:
-    """The label printed next to an icon (above, below or beside it): the nearest text that
-    is not a link-end fragment, within about the icon's size."""
+def name_for(
+    box: Box, texts: list[TextGroup], font: float, fragments: bool = False
+) -> TextGroup | None:
+    """The label printed next to an icon (above, below or beside it): the nearest text,
+    within about the icon's size, that is not a link-end fragment (unless `fragments`: once
+    the link ends have taken theirs, a letter left beside an icon is its name)."""
     limit = max(1.5 * font, 0.6 * max(width(box), height(box)))
     best, best_d = None, limit
     for text in texts:
-        if fragment(text.text):
+        if fragment(text.text) and not fragments:
             continue
         d = _box_gap(box, text.box)
         if d < best_d:
