@@ -149,6 +149,8 @@ def recover_graph(prims: Primitives, icons: list[Box] | None = None) -> Recovery
             if end.node is None:
                 ahead = [t for t in names if _beyond(stroke, end.point, t)]
                 text = _nearest_text(end.point, ahead, 1.5 * prims.font + tol)
+                if text is not None and _along_other(text, end.point, stroke, strokes):
+                    text = None
                 if text is not None:
                     block = [text, *topology.stacked_under(text, free)]
                     box = _union_boxes([t.box for t in block])
@@ -301,6 +303,18 @@ def _beyond(stroke: Stroke, tip: tuple[float, float], text: TextGroup) -> bool:
     """Text that a line ends at lies past its end; a label printed along the line (a
     message above its arrow) has its nearest point of the line before the end."""
     return polyline_distance(text.center, stroke.points) >= dist(text.center, tip) - 1.0
+
+
+def _along_other(
+    text: TextGroup, tip: tuple[float, float], stroke: Stroke, strokes: list[Stroke]
+) -> bool:
+    """The text is printed along another line (that line's label), nearer to it than to
+    this line's end."""
+    reach = dist(text.center, tip)
+    return any(
+        other is not stroke and polyline_distance(text.center, other.points) < reach
+        for other in strokes
+    )
 
 
 def _next_id(nodes: dict[str, _Node]) -> str:
