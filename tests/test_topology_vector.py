@@ -166,6 +166,40 @@ def test_icon_topology_devices_links_and_end_labels(icon_pdf):
     assert any(r.source_label or r.target_label for r in logical.relations)
 
 
+@pytest.fixture(scope="module")
+def image_icon_pdf(tmp_path_factory) -> Path:
+    """Devices drawn as embedded pictures (as slides and Visio exports do), names under
+    them, links between them."""
+    from PIL import Image, ImageDraw
+
+    folder = tmp_path_factory.mktemp("images")
+    picture = Image.new("RGB", (64, 48), "white")
+    ImageDraw.Draw(picture).ellipse((2, 8, 62, 40), fill=(0, 90, 150))
+    png = folder / "router.png"
+    picture.save(png)
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=200)
+    centres = {"core": (80, 80), "edge": (320, 80), "access": (200, 160)}
+    for a, b in (("core", "edge"), ("core", "access"), ("edge", "access")):
+        page.draw_line(centres[a], centres[b], color=(0, 0, 0), width=1)
+    for name, (x, y) in centres.items():
+        page.insert_image(pymupdf.Rect(x - 16, y - 12, x + 16, y + 12), filename=str(png))
+        _label(page, x - 12, y + 24, name)
+    path = folder / "images.pdf"
+    doc.save(path)
+    return path
+
+
+def test_embedded_images_are_device_icons(image_icon_pdf):
+    content = _page_content(image_icon_pdf)
+    assert len(content.images) == 3
+    graph = recover_vector(content).graph
+    assert sorted(node.label for node in graph.nodes.values()) == ["access", "core", "edge"]
+    assert set(_links(graph)) == {
+        frozenset(pair) for pair in [("core", "edge"), ("access", "core"), ("access", "edge")]
+    }
+
+
 def test_relation_end_labels_are_optional():
     relation = Relation(source="a", target="b")
     assert relation.source_label is None and relation.target_label is None

@@ -266,11 +266,10 @@ def find_icons(content: VectorContent, font: float) -> tuple[list[Box], VectorCo
             continue
         icons.append(box)
         used |= {p.index for p in cluster} | _drawings_within(content.paths, box)
-    for image in getattr(content, "images", []):
-        if 0.8 * font <= max(width(image), height(image)) <= limit and area(image) < 0.25 * area(
-            fig
-        ):
-            icons.append(tuple(image))
+    for image in map(tuple, content.images):
+        small = max(width(image), height(image)) <= limit and area(image) < 0.25 * area(fig)
+        if small and _glyph_sized(image, font) and not _holds_text(image, content):
+            icons.append(image)
     paths = [_dashes_as_line(p, font) for i, p in enumerate(content.paths) if i not in used]
     return icons, replace(content, paths=paths)
 
@@ -367,18 +366,27 @@ def _cluster(parts: list[_Part]) -> list[list[_Part]]:
 
 
 def _icon_like(cluster: list[_Part], box: Box, font: float, content: VectorContent) -> bool:
-    size, thin = max(width(box), height(box)), min(width(box), height(box))
-    if size < 1.8 * font or thin < 0.3 * font or size > 3.0 * thin:
-        return False  # glyphs are compact; long thin stacks are bars and lifelines
+    if not _glyph_sized(box, font):
+        return False
     distinct = _distinct_boxes([p.box for p in cluster])
     complex_glyph = any(p.closed_subs >= 3 for p in cluster)
     if distinct < 2 and not complex_glyph:
         return False
     if max(p.largest for p in cluster) < 0.6 * font:
         return False  # the dashes of a dashed line
-    # Text inside makes it a labelled shape (a box with port marks); a digit or a letter
-    # printed on the glyph is part of the icon.
-    return not any(
+    return not _holds_text(box, content)
+
+
+def _glyph_sized(box: Box, font: float) -> bool:
+    """Glyphs are compact and larger than the text; long thin stacks are bars, lifelines."""
+    size, thin = max(width(box), height(box)), min(width(box), height(box))
+    return size >= 1.8 * font and thin >= 0.3 * font and size <= 3.0 * thin
+
+
+def _holds_text(box: Box, content: VectorContent) -> bool:
+    """Text inside makes it a labelled shape (a box with port marks); a digit or a letter
+    printed on the glyph is part of the icon."""
+    return any(
         contains(box, span.bbox, 1.0) and len(span.text.strip()) > 2 for span in content.spans
     )
 
