@@ -599,7 +599,9 @@ def _snap(point, nodes: dict[str, _Node], tol: float) -> str | None:
         d = border_distance(node.box, point) if node.is_group else box_distance(node.box, point)
         if d > tol:
             continue
-        key = (d, area(node.box))
+        # Within a point of several outlines, the smallest shape is the one the line meets
+        # (a device icon under the label background that overlaps it).
+        key = (max(d - 1.0, 0.0), area(node.box))
         if best_key is None or key < best_key:
             best, best_key = node.id, key
     return best
