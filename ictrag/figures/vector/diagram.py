@@ -599,9 +599,9 @@ def _snap(point, nodes: dict[str, _Node], tol: float) -> str | None:
         d = border_distance(node.box, point) if node.is_group else box_distance(node.box, point)
         if d > tol:
             continue
-        # Within a point of several outlines, the smallest shape is the one the line meets
-        # (a device icon under the label background that overlaps it).
-        key = (max(d - 1.0, 0.0), area(node.box))
+        # An icon's box is its glyph's bounds: a line ending within a point of it meets it,
+        # even where a label background overlaps the glyph.
+        key = (max(d - 1.0, 0.0) if node.shape == "icon" else d, area(node.box))
         if best_key is None or key < best_key:
             best, best_key = node.id, key
     return best
