@@ -301,7 +301,10 @@ def _underline(
 
 def _beyond(stroke: Stroke, tip: tuple[float, float], text: TextGroup) -> bool:
     """Text that a line ends at lies past its end; a label printed along the line (a
-    message above its arrow) has its nearest point of the line before the end."""
+    message above its arrow) has its nearest point of the line before the end. An outline
+    read as a stroke (a cylinder drawn open) names the text it surrounds."""
+    if contains(stroke.box, text.box, 0.0):
+        return True
     return polyline_distance(text.center, stroke.points) >= dist(text.center, tip) - 1.0
 
 

@@ -255,7 +255,7 @@ def find_icons(content: VectorContent, font: float) -> tuple[list[Box], VectorCo
     parts = [
         part
         for i, path in enumerate(content.paths)
-        if (part := _part(i, path, fig, limit)) is not None
+        if (part := _part(i, path, fig, limit, font)) is not None
     ]
     clusters = _merge_overlapping(_cluster(parts))
     icons: list[Box] = []
@@ -303,7 +303,7 @@ def _polygon_area(points: list[Point]) -> float:
     return abs(total) / 2
 
 
-def _part(index: int, path: Path, fig: Box, limit: float) -> _Part | None:
+def _part(index: int, path: Path, fig: Box, limit: float, font: float) -> _Part | None:
     if path.fill is None:
         return None
     box = path.rect
@@ -313,8 +313,8 @@ def _part(index: int, path: Path, fig: Box, limit: float) -> _Part | None:
     if not subs or len(subs) > 40:
         return None  # a dash pattern printed as many filled pieces
     closed = sum(1 for sub in subs if sub.closed or len(sub.points) > 2)
-    if min(width(box), height(box)) < 0.6:
-        return None
+    if min(width(box), height(box)) < max(0.6, 0.1 * font):
+        return None  # a line drawn as a thin fill
     largest = max(max(width(b), height(b)) for b in (_bbox(sub.points) for sub in subs))
     if sum(_polygon_area(sub.points) for sub in subs) < 1.0:
         return None  # a filled line or dot: no surface of a glyph
@@ -374,7 +374,19 @@ def _icon_like(cluster: list[_Part], box: Box, font: float, content: VectorConte
         return False
     if max(p.largest for p in cluster) < 0.6 * font:
         return False  # the dashes of a dashed line
+    if _shape_with_attachments(cluster, box):
+        return False
     return not _holds_text(box, content)
+
+
+def _shape_with_attachments(cluster: list[_Part], box: Box) -> bool:
+    """One shape that fills the cluster, with small pieces touching it from outside (the
+    arrowheads at a flowchart box) rather than drawn on it, is a node, not a glyph."""
+    main = max(cluster, key=lambda p: area(p.box))
+    if area(main.box) < 0.8 * area(box):
+        return False
+    others = [p for p in cluster if p is not main and not _same(p.box, main.box)]
+    return bool(others) and not any(contains(main.box, p.box, 1.0) for p in others)
 
 
 def _glyph_sized(box: Box, font: float) -> bool:
