@@ -51,6 +51,10 @@ class Relation(BaseModel):
     label: str = ""
     kind: Literal["edge", "message", "step", "contains", "field"] = "edge"
     directed: bool = True
+    source_label: str | None = None
+    """Text printed at the source end of a link (interface name, host part, port)."""
+    target_label: str | None = None
+    """Text printed at the target end of a link."""
 
     def to_line(self) -> str:
         if self.kind == "contains":  # membership, not a connection: no arrow

@@ -45,6 +45,10 @@ class Edge:
     directed: bool = True
     style: str = "solid"
     """solid, dotted, thick or invisible."""
+    source_label: str = ""
+    """Text printed at the source end (a topology link's interface or port); `label` then
+    holds the end labels and the middle text joined, upper-or-left end first."""
+    target_label: str = ""
 
 
 @dataclass
@@ -188,6 +192,8 @@ def graph_to_logical(
             label=edge.label,
             kind="edge",
             directed=edge.directed,
+            source_label=edge.source_label or None,
+            target_label=edge.target_label or None,
         )
         for edge in graph.edges
     ]

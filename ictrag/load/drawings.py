@@ -44,6 +44,8 @@ class VectorContent:
     bbox: BBox
     paths: list[Path] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
+    images: list[BBox] = field(default_factory=list)
+    """Where embedded images are drawn (device icons are often small pictures)."""
 
 
 def _point(p: pymupdf.Point) -> tuple[float, float]:
@@ -115,5 +117,17 @@ def region_content(
     if drawings is None:
         drawings = page.get_drawings()
     return VectorContent(
-        bbox=tuple(bbox), paths=paths_from_drawings(drawings, region), spans=spans_in(page, region)
+        bbox=tuple(bbox),
+        paths=paths_from_drawings(drawings, region),
+        spans=spans_in(page, region),
+        images=images_in(page, region),
     )
+
+
+def images_in(page: pymupdf.Page, region: pymupdf.Rect) -> list[BBox]:
+    boxes = []
+    for info in page.get_image_info():
+        rect = pymupdf.Rect(info["bbox"])
+        if not rect.is_empty and _inside(rect, region):
+            boxes.append((rect.x0, rect.y0, rect.x1, rect.y1))
+    return boxes

@@ -15,8 +15,10 @@ import math
 from dataclasses import dataclass, field
 
 from ictrag.figures.graph import DiagramGraph, Edge, Group
+from ictrag.figures.vector import topology
 from ictrag.figures.vector.prims import (
     Arrowhead,
+    Box,
     Primitives,
     Shape,
     Stroke,
@@ -96,26 +98,40 @@ def recover_vector(content: VectorContent) -> Recovery:
         result = recover(prims)
         if result is not None:
             return result
-    return recover_graph(prims)
+    icons, rest = topology.find_icons(content, prims.font)
+    if icons:
+        prims = read_primitives(rest)
+    return recover_graph(prims, icons)
 
 
-def recover_graph(prims: Primitives) -> Recovery:
+def recover_graph(prims: Primitives, icons: list[Box] | None = None) -> Recovery:
     diag = math.hypot(width(prims.bbox), height(prims.bbox)) or 1.0
     tol = max(5.0, 0.5 * prims.font, 0.01 * diag)
     shapes = list(prims.shapes)
-    label_boxes = [s for s in shapes if not s.stroked and _crossed(s, prims.strokes)]
+    label_boxes = [
+        s
+        for s in shapes
+        if not s.stroked and area(s.box) <= 36 * prims.font**2 and _crossed(s, prims.strokes)
+    ]
     shapes = [s for s in shapes if s not in label_boxes]
+    shapes = topology.drop_inner_outlines(shapes, prims.texts, prims.font)
+    shapes += [Shape(box, "icon", [], True, False) for box in icons or []]
     nodes = _nodes_from_shapes(shapes, prims)
     _add_dots(nodes, prims)
-    texts = list(prims.texts)
+    small = [n.box for n in nodes.values() if not n.is_group]
+    texts = topology.split_by_frames(list(prims.texts), small)
     inside = _assign_texts(nodes, texts)
+    _drop_glyph_text(nodes)
     free = [t for t in texts if id(t) not in inside]
     strokes = [
         s
         for s in prims.strokes
-        if not _inside_one_node(s, nodes) and not _decoration(s, prims.arrows, prims.font)
+        if not _inside_one_node(s, nodes)
+        and not _decoration(s, prims.arrows, prims.font)
+        and not _underline(s, texts, nodes, prims.font, tol)
     ]
     strokes = _chain(strokes, nodes, tol)
+    strokes = _split_through_nodes(strokes, nodes)
     arrows = list(prims.arrows)
     edges: list[tuple[Stroke, _End, _End]] = []
     for stroke in strokes:
@@ -123,22 +139,43 @@ def recover_graph(prims: Primitives) -> Recovery:
         for end in ends:
             end.node = _snap(end.point, nodes, tol)
         edges.append((stroke, *ends))
+    used_ends = {e.node for _, *ends in edges for e in ends if e.node}
+    free += _demote_label_boxes(nodes, used_ends, bool(icons))
+    _name_icons(nodes, free, prims.font)
     # Text next to a dangling connector end is a node of its own (labels beside icons).
-    for _, *ends in edges:
+    names = [t for t in free if not topology.fragment(t.text)]
+    for stroke, *ends in edges:
         for end in ends:
             if end.node is None:
-                text = _nearest_text(end.point, free, 1.5 * prims.font + tol)
+                ahead = [t for t in names if _beyond(stroke, end.point, t)]
+                text = _nearest_text(end.point, ahead, 1.5 * prims.font + tol)
+                if text is not None and _along_other(text, end.point, stroke, strokes):
+                    text = None
                 if text is not None:
-                    node = _Node(f"n{len(nodes) + 1}", text.box, "text", [text])
+                    block = [text, *topology.stacked_under(text, free)]
+                    box = _union_boxes([t.box for t in block])
+                    node = _Node(_next_id(nodes), box, "text", block)
                     nodes[node.id] = node
-                    free.remove(text)
+                    for part in block:
+                        free.remove(part)
+                        if part in names:
+                            names.remove(part)
                     end.node = node.id
                 else:
                     end.node = _snap(end.point, nodes, tol)
+    # Text at the link ends first: what is left beside an icon is its name, even a letter.
+    links = {
+        i: topology.LinkEnds(stroke.points, (nodes[a.node].box, nodes[b.node].box))
+        for i, (stroke, a, b) in enumerate(edges)
+        if a.node and b.node
+    }
+    free = topology.end_texts(list(links.values()), free, prims.font)
+    _name_icons(nodes, free, prims.font, fragments=True)
     # Empty shapes that carry edges take the nearest free text as their label (icons).
     for node in nodes.values():
         if not node.texts and not node.is_group and node.shape not in ("start", "end"):
-            text = _nearest_text(center(node.box), free, max(width(node.box), height(node.box)))
+            names = [t for t in free if not topology.fragment(t.text)]
+            text = _nearest_text(center(node.box), names, max(width(node.box), height(node.box)))
             if text is not None:
                 node.texts.append(text)
                 free.remove(text)
@@ -155,17 +192,18 @@ def recover_graph(prims: Primitives) -> Recovery:
         label = node.label or (node.shape if node.shape in ("start", "end") else "")
         if not label and node.id not in used:
             continue
-        graph.add_node(node.id, label or node.id, SHAPE_NAMES.get(node.shape, node.shape))
+        graph.add_node(node.id, label or _kind_label(node), SHAPE_NAMES.get(node.shape, node.shape))
     for node in keep.values():
         if node.is_group:
-            graph.groups.append(Group(node.id, node.label or node.id, [], None))
+            graph.groups.append(Group(node.id, node.label or "group", [], None))
     for group in graph.groups:
         node = keep[group.id]
         group.members = [c for c in node.children if c in graph.nodes]
         group.parent = node.parent if node.parent in keep else None
     edge_objs: list[tuple[Edge, Stroke]] = []
+    link_ends: list[tuple[Edge, topology.LinkEnds, str]] = []
     attached = 0
-    for stroke, a, b in edges:
+    for i, (stroke, a, b) in enumerate(edges):
         if a.node and b.node:
             attached += 1
         if not (a.node and b.node) or (
@@ -181,8 +219,11 @@ def recover_graph(prims: Primitives) -> Recovery:
         edge = Edge(source, target, "", directed, style)
         graph.edges.append(edge)
         edge_objs.append((edge, stroke))
+        link_ends.append((edge, links[i], a.node))
     _ends_by_direction(graph)
     free = _label_edges(edge_objs, free, label_boxes, prims.font, tol)
+    for edge, link, a_node in link_ends:
+        _join_end_labels(edge, link, a_node)
     _finish_kind(graph, prims)
     used_text = 1.0 - (len(free) / len(texts) if texts else 0.0)
     attach_rate = attached / len(edges) if edges else 1.0
@@ -195,6 +236,114 @@ def recover_graph(prims: Primitives) -> Recovery:
         round(max(0.0, min(1.0, confidence)), 3),
         [t.text for t in free],
         {"text_used": round(used_text, 3), "attached": round(attach_rate, 3)},
+    )
+
+
+def _join_end_labels(edge: Edge, link: topology.LinkEnds, a: str) -> None:
+    """Put the text at the link's ends around its middle label, upper-or-left end first."""
+    at_a, at_b = (topology.joined(texts) for texts in link.texts)
+    middle = " ".join(part for part in (topology.joined(link.middle), edge.label) if part)
+    edge.label = middle
+    if not (at_a or at_b):
+        return
+    edge.source_label, edge.target_label = (at_a, at_b) if edge.source == a else (at_b, at_a)
+    first, second = (at_a, at_b) if topology.first_end(*link.boxes) == 0 else (at_b, at_a)
+    edge.label = " ".join(part for part in (first, edge.label, second) if part)
+
+
+_KIND_LABELS = {"icon": "device", "junction": "junction", "text": "text"}
+
+
+def _kind_label(node: _Node) -> str:
+    """What an unlabelled node is, for its label: never the parser's own id."""
+    return _KIND_LABELS.get(node.shape, node.id)
+
+
+def _drop_glyph_text(nodes: dict[str, _Node]) -> None:
+    """A digit or letter printed on a device icon is part of the glyph, not its name."""
+    for node in nodes.values():
+        if node.shape == "icon":
+            node.texts = [t for t in node.texts if len(t.text.strip()) > 2]
+
+
+def _demote_label_boxes(nodes: dict[str, _Node], used: set[str], icons: bool) -> list[TextGroup]:
+    """A box drawn tight around text that no link touches is the text's frame, not a node:
+    a device name boxed beside its icon, a boxed port letter at a link end. Without icons in
+    the figure only boxed link-end fragments are demoted."""
+    texts: list[TextGroup] = []
+    for node in list(nodes.values()):
+        if node.id in used or node.is_group or node.children or not node.texts:
+            continue
+        if node.shape not in ("rect", "round", "polygon"):
+            continue
+        if not (icons or all(topology.fragment(t.text) for t in node.texts)):
+            continue
+        text_box = _union_boxes([t.box for t in node.texts])
+        size = max(t.size for t in node.texts)
+        if (
+            width(node.box) > width(text_box) + 3 * size
+            or height(node.box) > height(text_box) + 2 * size
+        ):
+            continue
+        texts += node.texts
+        del nodes[node.id]
+    return texts
+
+
+def _underline(
+    stroke: Stroke, texts: list[TextGroup], nodes: dict[str, _Node], font: float, tol: float
+) -> bool:
+    """A rule under a heading: under a text, and touching no node at either end."""
+    if not topology.underline(stroke.points, texts, font):
+        return False
+    return all(_snap(p, nodes, tol) is None for p in (stroke.points[0], stroke.points[-1]))
+
+
+def _beyond(stroke: Stroke, tip: tuple[float, float], text: TextGroup) -> bool:
+    """Text that a line ends at lies past its end; a label printed along the line (a
+    message above its arrow) has its nearest point of the line before the end. An outline
+    read as a stroke (a cylinder drawn open) names the text it surrounds."""
+    if contains(stroke.box, text.box, 0.0):
+        return True
+    return polyline_distance(text.center, stroke.points) >= dist(text.center, tip) - 1.0
+
+
+def _along_other(
+    text: TextGroup, tip: tuple[float, float], stroke: Stroke, strokes: list[Stroke]
+) -> bool:
+    """The text is printed along another line (that line's label), nearer to it than to
+    this line's end."""
+    reach = dist(text.center, tip)
+    return any(
+        other is not stroke and polyline_distance(text.center, other.points) < reach
+        for other in strokes
+    )
+
+
+def _next_id(nodes: dict[str, _Node]) -> str:
+    """A fresh node id (nodes may have been removed, so not the count plus one)."""
+    taken = [int(n[1:]) for n in nodes if n[1:].isdigit()]
+    return f"n{max(taken, default=0) + 1}"
+
+
+def _name_icons(
+    nodes: dict[str, _Node], free: list[TextGroup], font: float, fragments: bool = False
+) -> None:
+    for node in sorted(nodes.values(), key=lambda n: n.box[1]):
+        if node.shape != "icon" or node.texts:
+            continue
+        text = topology.name_for(node.box, free, font, fragments)
+        if text is not None:
+            node.texts.append(text)
+            free.remove(text)
+
+
+def _union_boxes(boxes):
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
     )
 
 
@@ -231,6 +380,7 @@ def _nodes_from_shapes(shapes: list[Shape], prims: Primitives) -> dict[str, _Nod
     has_text = {
         nid for nid, n in nodes.items() if any(contains(n.box, t.box, 2.0) for t in prims.texts)
     }
+    has_text |= {nid for nid, n in nodes.items() if n.shape == "icon"}  # named from beside
     # Smallest first: each node's parent is the smallest larger shape holding it.
     ordered = list(nodes.values())
     for i, node in enumerate(ordered):
@@ -405,6 +555,16 @@ def _chain(strokes: list[Stroke], nodes: dict[str, _Node], tol: float) -> list[S
     return [stroke for stroke, keep in zip(strokes, alive, strict=True) if keep]
 
 
+def _split_through_nodes(strokes: list[Stroke], nodes: dict[str, _Node]) -> list[Stroke]:
+    # Only device icons: lines run through label frames and bond marks.
+    boxes = [n.box for n in nodes.values() if n.shape == "icon"]
+    out: list[Stroke] = []
+    for stroke in strokes:
+        for points in topology.split_through(stroke.points, boxes):
+            out.append(Stroke(points, stroke.dashed, stroke.width, stroke.color))
+    return out
+
+
 def _touching(a: Stroke, b: Stroke):
     for pa in (a.points, a.points[::-1]):
         for pb in (b.points, b.points[::-1]):
@@ -442,7 +602,9 @@ def _snap(point, nodes: dict[str, _Node], tol: float) -> str | None:
         d = border_distance(node.box, point) if node.is_group else box_distance(node.box, point)
         if d > tol:
             continue
-        key = (d, area(node.box))
+        # An icon's box is its glyph's bounds: a line ending within a point of it meets it,
+        # even where a label background overlaps the glyph.
+        key = (max(d - 1.0, 0.0) if node.shape == "icon" else d, area(node.box))
         if best_key is None or key < best_key:
             best, best_key = node.id, key
     return best
@@ -470,6 +632,9 @@ def _label_edges(
     labels: dict[int, list[TextGroup]] = {}
     for text in free:
         c = text.center
+        if height(text.box) > 4.5 * text.size:
+            rest.append(text)  # a block of many lines is a note or a legend, not a label
+            continue
         box = next((b for b in label_boxes if contains(b.box, text.box, 2.0)), None)
         limit = max(1.2 * font, 0.8 * height(text.box)) + (0.5 * width(box.box) if box else 0)
         best, best_d = None, limit
