@@ -158,3 +158,9 @@ def test_corpus_drawio_files_read_their_glued_graphs():
     [metal3] = _figures(OFFICE / "metal3-ironic_authentication.drawio")  # page 2 is empty
     assert sum(r.kind == "edge" for r in metal3.logical.relations) >= 10
     assert {"Ironic", "Ironic Inspector", "Nginx", "BMO", "IPA"} <= set(metal3.logical.components)
+
+
+def test_drawio_end_labels_are_explicit_fields(tmp_path):
+    logical = _read(_plain(tmp_path))
+    [link] = [r for r in logical.relations if r.kind == "edge" and r.label]
+    assert (link.source_label, link.target_label) == ("Gi0/1", ".2")

@@ -238,11 +238,10 @@ def _recover_cells(cells: list[SourceCell]) -> Recovery:
     if topology:
         graph.kind = "topology"
     for link, at_source, middle, at_target in links:
+        link.source_label, link.target_label = at_source, at_target
+        # the real-figures order of the joined label: upper-or-left end first
         if graph.kind == "topology" and not _upper_left_first(link.source, link.target, by_id):
-            at_source, at_target = (
-                at_target,
-                at_source,
-            )  # the real-figures order: upper-left end first
+            at_source, at_target = at_target, at_source
         link.label = " ".join(text for text in (at_source, middle, at_target) if text)
         graph.edges.append(link)
     for cell in shapes:
