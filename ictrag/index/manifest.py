@@ -91,7 +91,9 @@ class _Entries(MutableMapping[str, ManifestEntry]):
         self._manifest.drop(path)
 
     def __iter__(self) -> Iterator[str]:
-        return iter([row[0] for row in self._manifest._query("SELECT path FROM entries ORDER BY path")])
+        return iter(
+            [row[0] for row in self._manifest._query("SELECT path FROM entries ORDER BY path")]
+        )
 
     def __len__(self) -> int:
         rows = self._manifest._query("SELECT COUNT(*) FROM entries")
@@ -138,7 +140,9 @@ class Manifest:
                 if legacy.exists():
                     raw = json.loads(legacy.read_text() or "{}")
                     rows = [_row(ManifestEntry(**value)) for value in raw.values()]
-                    db.executemany(f"INSERT OR REPLACE INTO entries VALUES ({','.join('?' * 8)})", rows)
+                    db.executemany(
+                        f"INSERT OR REPLACE INTO entries VALUES ({','.join('?' * 8)})", rows
+                    )
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
             db.execute("COMMIT")
         except BaseException:
@@ -189,7 +193,10 @@ class Manifest:
         statements = [(f"INSERT OR REPLACE INTO entries VALUES ({','.join('?' * 8)})", _row(entry))]
         if embedder is not None:
             statements.append(
-                ("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (embedder.model_dump_json(),))
+                (
+                    "INSERT OR REPLACE INTO meta VALUES ('embedder', ?)",
+                    (embedder.model_dump_json(),),
+                )
             )
         self._write(statements)
 

@@ -11,8 +11,8 @@ Python process of its own (so neither inherits the other's loaded models or cach
   embeds in the parent. Full ingest with figures on (vector and raster figures found,
   rendered, OCRed once per image hash, captioned by the default `structural` backend).
 * baseline: pymupdf4llm `to_markdown(page_chunks=True, use_ocr=False)`, 800-character
-  chunks, the same embedder (`DenseEmbedder` with default settings: the same backend, ONNX
-  Runtime on CPU, precision and batch), qdrant-client
+  chunks, the same embedder (`DenseEmbedder` with default settings: the same backend,
+  precision and batch), qdrant-client
   local mode. W <= 1: everything in one process. W >= 2: a spawn Pool of W processes runs
   `to_markdown` over page ranges (16 pages a task) while the parent embeds and upserts what
   comes back, as ictrag's parent does.

@@ -1,0 +1,62 @@
+"""The Office path: every file of a folder ingested on its own, one process.
+
+    python tests/benchmarks/bench_office.py [--corpus ../shared/corpus/office] [--out office.json]
+
+Per file: status (or its one-line error), pages, figures (vector ones: drawings read from
+the file's own structure or through LibreOffice), chunks, wall seconds and CPU-seconds of
+this process and its children (LibreOffice). The embedder is loaded and warmed before the
+first file, so its load is not counted against any file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def _cpu() -> float:
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "office"))
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+    from ictrag import KnowledgeBase
+    from ictrag.index.embed import DenseEmbedder
+
+    DenseEmbedder().encode(["warm up"])
+    rows = []
+    for path in sorted(p for p in Path(args.corpus).iterdir() if p.is_file() and p.suffix != ".md"):
+        kb = KnowledgeBase(Path(tempfile.mkdtemp()) / "kb", workers=1)
+        wall, cpu = time.perf_counter(), _cpu()
+        [result] = kb.ingest([path]).files
+        seconds, cpu_seconds = time.perf_counter() - wall, _cpu() - cpu
+        document = kb.document(path.name) if result.status == "ingested" else None
+        vector = sum(f.origin == "vector" for f in document.figures) if document else 0
+        rows.append({
+            "file": path.name, "status": result.status, "error": result.error,
+            "pages": result.pages, "figures": result.figures, "vector_figures": vector,
+            "chunks": result.chunks, "seconds": round(seconds, 2), "cpu_seconds": round(cpu_seconds, 2),
+        })  # fmt: skip
+        print(json.dumps(rows[-1]), flush=True)
+        kb.close()
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
