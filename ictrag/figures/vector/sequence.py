@@ -362,13 +362,20 @@ def _message_span(m: Message, font: float) -> tuple[float, float]:
 
 def _beside(row: TextGroup, m: Message, font: float) -> bool:
     lo, hi = _message_span(m, font)
-    cx = row.center[0]
-    # Self-message labels start at the loop and may run far past it.
-    return lo <= cx <= hi or (m.source == m.target and lo <= row.box[0] <= hi)
+    if lo <= row.center[0] <= hi:
+        return True
+    # A self-message's label starts at the loop and may run far past it, or (mscgen)
+    # ends at the lifeline on the loop's other side.
+    return m.source == m.target and (lo <= row.box[0] <= hi or lo - font <= row.box[2] <= lo + font)
 
 
 def _gap(row: TextGroup, m: Message, above: bool) -> float:
-    return m.y - row.box[3] if above else row.box[1] - m.bottom
+    edge = row.box[3] if above else row.box[1]
+    if m.source == m.target and m.y <= edge <= m.bottom:
+        return 0.0  # beside a loop, the label may reach along it
+    if above:
+        return m.y - edge if edge < m.y or m.source != m.target else m.bottom - edge
+    return edge - m.bottom if edge > m.bottom or m.source != m.target else edge - m.y
 
 
 def _label_side(messages: list[Message], rows: list[TextGroup], font: float) -> bool:
@@ -385,28 +392,41 @@ def _label_side(messages: list[Message], rows: list[TextGroup], font: float) -> 
     return votes >= 0
 
 
-def label_messages(messages: list[Message], rows: list[TextGroup], font: float) -> list[str]:
-    above = _label_side(messages, rows, font)
+def _candidates(messages: list[Message], rows: list[TextGroup], font: float):
+    """(cost, message, row, above) for every row that could label a message. The figure's
+    usual side is preferred; the other side (PlantUML's replies below the arrow when
+    responseMessageBelowArrow is on) only for rows that touch the arrow."""
+    usual = _label_side(messages, rows, font)
     pairs = []
     for i, m in enumerate(messages):
         for row in rows:
-            d = _gap(row, m, above)
-            if _beside(row, m, font) and -0.6 * font <= d <= 2.5 * font:
-                pairs.append((d, i, row))
+            if not _beside(row, m, font):
+                continue
+            for above in (usual, not usual):
+                d = _gap(row, m, above)
+                reach = 2.5 * font if above == usual else 1.2 * font
+                if -0.6 * font <= d <= reach:
+                    cost = abs(d) + (0.0 if above == usual else 0.5 * font)
+                    pairs.append((cost, i, row, above))
     pairs.sort(key=lambda p: (p[0], p[1]))
-    first: dict[int, TextGroup] = {}
+    return pairs
+
+
+def label_messages(messages: list[Message], rows: list[TextGroup], font: float) -> list[str]:
+    first: dict[int, tuple[TextGroup, bool]] = {}
     taken: set[int] = set()
-    for _, i, row in pairs:
+    for _, i, row, above in _candidates(messages, rows, font):
         if i not in first and id(row) not in taken:
-            first[i] = row
+            first[i] = (row, above)
             taken.add(id(row))
     labels = []
     for i, m in enumerate(messages):
         if i not in first:
             labels.append("")
             continue
+        row, above = first[i]
         free = [r for r in rows if id(r) not in taken and _beside(r, m, font)]
-        stack = _stack(first[i], free, above, font)
+        stack = _stack(row, free, above, font)
         taken.update(id(r) for r in stack)
         labels.append(_joined(stack))
     for row in [r for r in rows if id(r) in taken]:
