@@ -65,7 +65,22 @@ def _item(raw: tuple) -> tuple:
 
 def _inside(rect: pymupdf.Rect, region: pymupdf.Rect, slack: float = 2.0) -> bool:
     grown = pymupdf.Rect(region.x0 - slack, region.y0 - slack, region.x1 + slack, region.y1 + slack)
-    return grown.contains(rect) or (rect.is_empty and grown.intersects(rect))
+    return (
+        grown.contains(rect)
+        or (rect.is_empty and grown.intersects(rect))
+        or _overshoot_small(rect, region, slack)
+    )
+
+
+def _overshoot_small(rect: pymupdf.Rect, region: pymupdf.Rect, slack: float) -> bool:
+    """A long drawing that runs a little past the region (seqdiag's lifelines end a few
+    points below the page) still belongs to it: each overshoot is under 5% of its extent."""
+    if rect.x0 > region.x1 or rect.x1 < region.x0 or rect.y0 > region.y1 or rect.y1 < region.y0:
+        return False
+    w, h = rect.x1 - rect.x0, rect.y1 - rect.y0
+    over_x = max(region.x0 - rect.x0, rect.x1 - region.x1, 0.0)
+    over_y = max(region.y0 - rect.y0, rect.y1 - region.y1, 0.0)
+    return over_x <= max(slack, 0.05 * w) and over_y <= max(slack, 0.05 * h)
 
 
 def paths_from_drawings(drawings: list[dict], region: pymupdf.Rect) -> list[Path]:

@@ -90,6 +90,7 @@ def raster_regions(
     threshold = repeated_threshold(len(page.parent))
     rect = page.rect
     boxes: list[BBox] = []
+    seen: dict[int, bool] = {}
     for info, xref in zip(infos, xrefs, strict=True):
         if min(info["width"], info["height"]) < settings.min_figure_px:
             continue
@@ -103,6 +104,8 @@ def raster_regions(
         if (xref and xref_pages[xref] >= threshold) or signature_pages[
             image_signature(info)
         ] >= threshold:
+            continue
+        if _uniform_paint(page, info, xref, seen):
             continue
         boxes.append(tuple(box))
     return [Region(box, "raster") for box in merge_boxes(boxes, gap=3.0)]
@@ -180,6 +183,27 @@ def _items_inside(drawings: list[dict], box: BBox) -> int:
         if box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1:
             count += len(drawing["items"])
     return count
+
+
+def _uniform_paint(page: pymupdf.Page, info: dict, xref: int, seen: dict[int, bool]) -> bool:
+    """An image of one colour everywhere only paints its soft mask's shape: the drop
+    shadows rsvg-convert writes for an SVG filter (seqdiag), not a picture. Only images
+    that compress to almost nothing are decoded to check; where the xref is ambiguous,
+    every image of that pixel size on the page must be such a paint."""
+    if info.get("size", 0) * 20 > info["width"] * info["height"]:
+        return False
+    size = (info["width"], info["height"])
+    candidates = [xref] if xref else [e[0] for e in page.get_images() if (e[2], e[3]) == size]
+    return bool(candidates) and all(_one_colour(page.parent, x, seen) for x in candidates)
+
+
+def _one_colour(doc: pymupdf.Document, xref: int, seen: dict[int, bool]) -> bool:
+    if xref not in seen:
+        try:
+            seen[xref] = len(set(pymupdf.Pixmap(doc, xref).samples)) <= 1
+        except (RuntimeError, ValueError):
+            seen[xref] = False
+    return seen[xref]
 
 
 def _is_text_frame(box: BBox, lines: list[Line]) -> bool:

@@ -379,25 +379,7 @@ def _merge_shapes(shapes: list[Shape], keep_rings: bool = False) -> list[Shape]:
 def group_text(spans: list[Span], font: float) -> list[TextGroup]:
     """Join spans of one line (small gaps) and then lines stacked right under each other
     with overlapping x ranges (multi-line labels)."""
-    lines: list[list[Span]] = []
-    for span in sorted(spans, key=lambda s: (round(center(s.bbox)[1]), s.bbox[0])):
-        for line in lines:
-            last = line[-1]
-            same_row = abs(center(last.bbox)[1] - center(span.bbox)[1]) < 0.35 * max(
-                height(last.bbox), 1.0
-            )
-            gap = span.bbox[0] - last.bbox[2]
-            if same_row and -1.0 <= gap <= 0.8 * max(last.size, font):
-                line.append(span)
-                break
-        else:
-            lines.append([span])
-    rows = [
-        TextGroup(
-            line, _union([s.bbox for s in line]), " ".join(s.text for s in line), line[0].size
-        )
-        for line in lines
-    ]
+    rows = group_rows(spans, font)
     rows.sort(key=lambda r: (r.box[1], r.box[0]))
     groups: list[TextGroup] = []
     for row in rows:
@@ -418,6 +400,29 @@ def group_text(spans: list[Span], font: float) -> list[TextGroup]:
             target.box = _union([target.box, row.box])
             target.text = f"{target.text} {row.text}"
     return groups
+
+
+def group_rows(spans: list[Span], font: float) -> list[TextGroup]:
+    """Join the spans of one printed line (small gaps between them) into one group each."""
+    lines: list[list[Span]] = []
+    for span in sorted(spans, key=lambda s: (round(center(s.bbox)[1]), s.bbox[0])):
+        for line in lines:
+            last = line[-1]
+            same_row = abs(center(last.bbox)[1] - center(span.bbox)[1]) < 0.35 * max(
+                height(last.bbox), 1.0
+            )
+            gap = span.bbox[0] - last.bbox[2]
+            if same_row and -1.0 <= gap <= 0.8 * max(last.size, font):
+                line.append(span)
+                break
+        else:
+            lines.append([span])
+    return [
+        TextGroup(
+            line, _union([s.bbox for s in line]), " ".join(s.text for s in line), line[0].size
+        )
+        for line in lines
+    ]
 
 
 def _union(boxes: list[Box]) -> Box:

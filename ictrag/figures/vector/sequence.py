@@ -1,283 +1,599 @@
-"""Sequence diagrams from vector drawings: lifelines are long vertical strokes under
-participant boxes, messages are horizontal arrows between two lifelines ordered by y and
-labelled by the text just above them, alt/loop/opt frames are tagged boxes around messages.
+"""Sequence diagrams from vector drawings, whatever drew them (PlantUML, mscgen, seqdiag):
+
+- lifelines are long vertical runs (one line, dashed pieces or a chain of short segments,
+  or a thin tall box), one per participant, named by the box or text at their top (or
+  bottom); thin boxes on a lifeline are activation bars, not participants;
+- messages are horizontal strokes between two lifelines with an arrowhead (filled, or open
+  barbs) at one end, or self-loops (out, down, back) on one lifeline, ordered by y;
+- a message's label is the text stacked right above it (or below it, when the figure puts
+  its labels there), lines joined; text crossed by a headless rule is a divider, text in an
+  outlined box off the arrows is a note, tagged boxes (alt, loop, ...) are frames.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ictrag.figures.graph import Block, DiagramGraph, Note
 from ictrag.figures.vector.prims import (
     Primitives,
+    Shape,
     Stroke,
     TextGroup,
+    box_distance,
     center,
     contains,
+    dist,
+    group_rows,
     height,
     width,
 )
 
-BLOCK_TAGS = ("alt", "opt", "loop", "par", "critical", "break", "rect")
+BLOCK_TAGS = ("alt", "opt", "loop", "par", "critical", "break", "rect", "group", "else")
+FRAME_TAGS = BLOCK_TAGS[:-1]
 
 
-def _lifelines(prims: Primitives) -> list[tuple[float, float, float]]:
-    """(x, top, bottom) of long vertical strokes, merged by x."""
-    fig_h = height(prims.bbox) or 1.0
-    lines: list[list[float]] = []
-    for stroke in prims.strokes:
-        box = stroke.box
-        if width(box) > 1.5 or height(box) < 0.4 * fig_h:
-            continue
-        x = center(box)[0]
-        for line in lines:
-            if abs(line[0] - x) < 2.0:
-                line[1], line[2] = min(line[1], box[1]), max(line[2], box[3])
-                break
+@dataclass
+class Lifeline:
+    x: float
+    top: float
+    bottom: float
+    reach: float = 0.0
+    """How far from x a message may end: activation bars widen it."""
+
+
+@dataclass
+class Message:
+    y: float
+    bottom: float
+    x0: float
+    x1: float
+    source: int
+    target: int
+    dashed: bool
+    strokes: list[Stroke]
+
+
+# -- lifelines ----------------------------------------------------------------------------
+def _vertical_pieces(prims: Primitives) -> list[tuple[float, float, float]]:
+    pieces = [
+        (center(s.box)[0], s.box[1], s.box[3])
+        for s in prims.strokes
+        if width(s.box) <= 1.5 and height(s.box) >= 0.5 * prims.font
+    ]
+    pieces += [
+        (center(s.box)[0], s.box[1], s.box[3])
+        for s in prims.shapes
+        if width(s.box) <= 1.2 * prims.font and height(s.box) >= 0.3 * height(prims.bbox)
+    ]
+    return pieces
+
+
+def _runs(pieces: list[tuple[float, float, float]], gap: float) -> list[Lifeline]:
+    """The longest run of touching pieces at each x."""
+    columns: list[list[tuple[float, float, float]]] = []
+    for piece in sorted(pieces):
+        column = next((c for c in columns if abs(c[0][0] - piece[0]) < 2.0), None)
+        if column is None:
+            columns.append([piece])
         else:
-            lines.append([x, box[1], box[3]])
-    return sorted((tuple(line) for line in lines), key=lambda line: line[0])  # type: ignore[misc]
+            column.append(piece)
+    out = []
+    for column in columns:
+        column.sort(key=lambda p: p[1])
+        best = current = [column[0][1], column[0][2]]
+        for _, y0, y1 in column[1:]:
+            if y0 <= current[1] + gap:
+                current[1] = max(current[1], y1)
+            else:
+                current = [y0, y1]
+            if current[1] - current[0] > best[1] - best[0]:
+                best = current
+        xs = [p[0] for p in column]
+        out.append(Lifeline(sum(xs) / len(xs), best[0], best[1]))
+    return out
 
 
-def recover_sequence(prims: Primitives):
-    from ictrag.figures.vector.diagram import Recovery
-
-    lifelines = _lifelines(prims)
-    if len(lifelines) < 2:
-        return None
-    tol = max(4.5, 0.35 * prims.font)
-    xs = [line[0] for line in lifelines]
-    used: set[int] = set()
-    names = [_participant(line, prims, used) for line in lifelines]
-    if sum(1 for name in names if name) < 2:
-        return None
-    arrows = list(prims.arrows)
-    messages = []
-    widen = _activation_width(prims, xs)
-    for stroke in prims.strokes:
-        found = _message(stroke, xs, arrows, tol + widen, prims)
-        if found is not None:
-            messages.append(found)
-    if not messages:
-        return None
-    graph = DiagramGraph(kind="sequence")
-    ids = []
-    for i, name in enumerate(names):
-        node_id = f"p{i + 1}"
-        ids.append(node_id)
-        graph.add_participant(node_id, name or node_id, _actor_shape(lifelines[i], prims))
-    messages.sort(key=lambda m: m[0])
-    tags = _tags(prims)
-    texts = [t for t in prims.texts if id(t) not in used and id(t) not in {id(t) for t, _ in tags}]
-    notes = _notes(prims, texts, lifelines, ids, messages)
-    for y, a, b, dashed, points in messages:
-        label = _message_label(y, points, texts, prims.font)
-        arrow = "-->>" if dashed else "->>"
-        graph.add_message(ids[a], ids[b], label, arrow)
-    for note, text in notes:
-        graph.notes.append(note)
-        if text in texts:
-            texts.remove(text)
-    ys = [m[0] for m in messages]
-    for tag, label in tags:
-        block = _block(tag, label, prims, ys, texts)
-        if block is not None:
-            graph.blocks.append(block)
-    free = [t.text for t in texts]
-    labelled = sum(1 for m in graph.messages if m.label)
-    confidence = (
-        0.5
-        + 0.3 * (labelled / len(graph.messages))
-        + 0.2 * (1 - len(free) / max(1, len(prims.texts)))
-    )
-    stats = {"lifelines": len(lifelines), "messages": len(graph.messages)}
-    return Recovery(graph, round(min(1.0, confidence), 3), free, stats)
+def find_lifelines(prims: Primitives) -> list[Lifeline]:
+    runs = _runs(_vertical_pieces(prims), 2.0 * prims.font)
+    long = [r for r in runs if r.bottom - r.top >= 0.3 * (height(prims.bbox) or 1.0)]
+    kept: list[Lifeline] = []
+    # Outlines of activation bars and doubled lines run beside a longer lifeline.
+    for run in sorted(long, key=lambda r: r.top - r.bottom):
+        if all(abs(run.x - k.x) >= 1.2 * prims.font for k in kept):
+            kept.append(run)
+    return sorted(kept, key=lambda r: r.x)
 
 
-def _activation_width(prims: Primitives, xs: list[float]) -> float:
-    """Half the width of the activation bars drawn over lifelines (messages end on them)."""
-    half = 0.0
+def _activation_bars(prims: Primitives, lifelines: list[Lifeline]) -> list[Shape]:
+    bars = []
     for shape in prims.shapes:
-        w = width(shape.box)
-        if w < 1.5 * prims.font and any(abs(center(shape.box)[0] - x) < 2 for x in xs):
-            half = max(half, w / 2)
-    return half
-
-
-def _participant(line, prims: Primitives, used: set[int]) -> str:
-    x, top, bottom = line
-    label = ""
-    best = None
-    for text in prims.texts:
-        c = text.center
-        if abs(c[0] - x) > max(0.6 * width(text.box), 2 * prims.font):
+        box = shape.box
+        if width(box) > 1.5 * prims.font or height(box) < prims.font:
             continue
-        above = top - text.box[3]
-        below = text.box[1] - bottom
-        if -prims.font <= above <= 6 * prims.font:
-            if best is None or above < best[0]:
-                best = (above, text)
-        elif -prims.font <= below <= 6 * prims.font:
-            used.add(id(text))  # the mirrored participant box at the bottom
-    if best is not None:
-        label = best[1].text
-        used.add(id(best[1]))
-        # Every other copy of the same name (mirrored boxes) is explained too.
-        for text in prims.texts:
-            if text.text == label and abs(text.center[0] - x) < 2 * prims.font:
-                used.add(id(text))
-    return label
+        line = min(lifelines, key=lambda ln: abs(ln.x - center(box)[0]))
+        if abs(line.x - center(box)[0]) < prims.font:
+            line.reach = max(line.reach, box[2] - line.x, line.x - box[0])
+            bars.append(shape)
+    return bars
 
 
-def _actor_shape(line, prims: Primitives) -> str:
-    x, top, _ = line
+# -- participants -------------------------------------------------------------------------
+def _stack(start: TextGroup, rows: list[TextGroup], upward: bool, font: float) -> list[TextGroup]:
+    """`start` and the rows stacked right above (or below) it that overlap it in x."""
+    out = [start]
+    while True:
+        edge = out[-1]
+        nxt = None
+        for row in rows:
+            if row in out:
+                continue
+            gap = edge.box[1] - row.box[3] if upward else row.box[1] - edge.box[3]
+            overlap = min(edge.box[2], row.box[2]) - max(edge.box[0], row.box[0])
+            if -0.4 * font <= gap <= 0.6 * font and overlap > 0:
+                nxt = row
+                break
+        if nxt is None:
+            return out
+        out.append(nxt)
+
+
+def _joined(rows: list[TextGroup]) -> str:
+    return " ".join(r.text for r in sorted(rows, key=lambda r: (r.box[1], r.box[0])))
+
+
+def _head_box(line: Lifeline, prims: Primitives, at_top: bool) -> Shape | None:
+    """The participant box the lifeline starts (or ends) at."""
+    edge = line.top if at_top else line.bottom
+    fig_w = width(prims.bbox) or 1.0
+    found = [
+        s
+        for s in prims.shapes
+        if s.box[0] <= line.x <= s.box[2]
+        and abs((s.box[3] if at_top else s.box[1]) - edge) <= 0.8 * prims.font
+        and width(s.box) < 0.6 * fig_w
+        and width(s.box) > 1.5 * prims.font
+    ]
+    return min(found, key=lambda s: width(s.box)) if found else None
+
+
+def _label_near(
+    line: Lifeline, rows: list[TextGroup], font: float, at_top: bool
+) -> list[TextGroup]:
+    best, best_d = None, 6.0 * font
+    for row in rows:
+        if abs(row.center[0] - line.x) > max(0.6 * width(row.box), 2 * font):
+            continue
+        d = line.top - row.box[3] if at_top else row.box[1] - line.bottom
+        if -font <= d < best_d:
+            best, best_d = row, d
+    return _stack(best, rows, at_top, font) if best is not None else []
+
+
+def _participant(line: Lifeline, prims: Primitives, rows: list[TextGroup]) -> list[TextGroup]:
+    """The rows naming the lifeline, and every mirrored copy at its other end."""
+    named: list[TextGroup] = []
+    for at_top in (True, False):
+        box = _head_box(line, prims, at_top)
+        inside = [r for r in rows if box is not None and contains(box.box, r.box, 2.0)]
+        if not inside:
+            inside = _label_near(line, rows, prims.font, at_top)
+        named.append(inside)
+    return named[0] or named[1]
+
+
+def _mirrors(line: Lifeline, label: str, rows: list[TextGroup], font: float) -> list[TextGroup]:
+    words = set(label.split())
+    return [
+        r
+        for r in rows
+        if abs(r.center[0] - line.x) < max(0.6 * width(r.box), 2 * font)
+        and (r.box[3] <= line.top + font or r.box[1] >= line.bottom - font)
+        and set(r.text.split()) <= words
+    ]
+
+
+def _actor_shape(line: Lifeline, prims: Primitives) -> str:
     for dot in prims.dots:
         c = center(dot.box)
-        if abs(c[0] - x) < prims.font and 0 < top - c[1] < 8 * prims.font and not dot.filled:
+        near = abs(c[0] - line.x) < prims.font and 0 < line.top - c[1] < 8 * prims.font
+        if near and not dot.filled:
             return "actor"
     return "participant"
 
 
-def _nearest(x: float, xs: list[float], tol: float) -> int | None:
-    best = min(range(len(xs)), key=lambda i: abs(xs[i] - x))
-    return best if abs(xs[best] - x) <= tol else None
-
-
-def _message(stroke: Stroke, xs: list[float], arrows, tol: float, prims: Primitives):
-    from ictrag.figures.vector.diagram import _end
-
-    box = stroke.box
-    p0, p1 = stroke.points[0], stroke.points[-1]
-    if abs(p0[1] - p1[1]) > 2.0 and not _self_loop(stroke, xs, tol):
-        return None
-    if height(box) > 3.0 and not _self_loop(stroke, xs, tol):
-        return None
-    start, end = _end(stroke, 0, arrows, prims.font), _end(stroke, -1, arrows, prims.font)
-    a = _nearest(start.point[0], xs, tol + (3.0 if start.arrow else 0.0))
-    b = _nearest(end.point[0], xs, tol + (3.0 if end.arrow else 0.0))
-    if a is None or b is None:
-        for e in (start, end):
-            if e.arrow:
-                arrows.append(_arrow_back(e))
-        return None
-    if a == b and not _self_loop(stroke, xs, tol):
-        return None
-    if start.arrow and not end.arrow:
-        a, b = b, a
-    y = min(p0[1], p1[1])
-    return (y, a, b, stroke.dashed, stroke.points)
-
-
-def _arrow_back(end):
-    from ictrag.figures.vector.prims import Arrowhead
-
-    p = end.point
-    return Arrowhead([p], (p[0], p[1], p[0], p[1]))
-
-
-def _self_loop(stroke: Stroke, xs: list[float], tol: float) -> bool:
-    p0, p1 = stroke.points[0], stroke.points[-1]
-    a, b = _nearest(p0[0], xs, tol), _nearest(p1[0], xs, tol)
-    return a is not None and a == b and width(stroke.box) > 8 and height(stroke.box) > 4
-
-
-def _message_label(y: float, points, texts: list[TextGroup], font: float) -> str:
-    x0 = min(p[0] for p in points)
-    x1 = max(p[0] for p in points)
-    best, best_d = None, 3.0 * font
-    for text in texts:
-        c = text.center
-        if not (x0 - font <= c[0] <= x1 + font):
+# -- messages -----------------------------------------------------------------------------
+def _attach(x: float, y: float, lifelines: list[Lifeline], tol: float) -> int | None:
+    best, best_d = None, None
+    for i, line in enumerate(lifelines):
+        if not (line.top - tol <= y <= line.bottom + tol):
             continue
-        d = y - text.box[3]
-        if -0.5 * font <= d < best_d:
-            best, best_d = text, d
-    if best is None:
-        return ""
-    texts.remove(best)
-    return best.text
+        d = abs(line.x - x)
+        if d <= tol + line.reach and (best_d is None or d < best_d):
+            best, best_d = i, d
+    return best
 
 
-def _tags(prims: Primitives) -> list[tuple[TextGroup, str]]:
+def _horizontal(stroke: Stroke) -> bool:
+    return height(stroke.box) <= 1.5 and width(stroke.box) > 1.5
+
+
+def _vertical(stroke: Stroke) -> bool:
+    return width(stroke.box) <= 1.5 and height(stroke.box) > 1.5
+
+
+def _is_barb(stroke: Stroke, font: float) -> bool:
+    box = stroke.box
+    return (
+        len(stroke.points) == 2
+        and 2.0 <= stroke.length <= 1.8 * font
+        and width(box) > 0.3 < height(box)
+    )
+
+
+def _has_head(tip, inward: float, prims: Primitives, barbs: list[Stroke]) -> bool:
+    """An arrowhead at `tip`: a filled triangle touching it, or an open barb from it that
+    points back along the message (`inward`: the sign of x towards the message)."""
+    if any(box_distance(a.box, tip) <= 0.5 * prims.font for a in prims.arrows):
+        return True
+    for barb in barbs:
+        for near, far in ((barb.points[0], barb.points[-1]), (barb.points[-1], barb.points[0])):
+            if dist(near, tip) <= 1.5 and (far[0] - near[0]) * inward > 0:
+                return True
+    return False
+
+
+def _straight_message(stroke, lifelines, tol, prims, barbs) -> Message | None:
+    if not _horizontal(stroke) or stroke.length < 1.5 * prims.font:
+        return None
+    (xa, ya), (xb, yb) = stroke.points[0], stroke.points[-1]
+    a, b = _attach(xa, ya, lifelines, tol), _attach(xb, yb, lifelines, tol)
+    if a is None or b is None or a == b:
+        return None
+    sign = 1.0 if xb > xa else -1.0
+    head_a = _has_head((xa, ya), sign, prims, barbs)
+    head_b = _has_head((xb, yb), -sign, prims, barbs)
+    if not (head_a or head_b):
+        return None  # a rule, a frame edge or a divider, not a message
+    if head_a and not head_b:
+        a, b = b, a
+    y = min(ya, yb)
+    return Message(y, y, min(xa, xb), max(xa, xb), a, b, stroke.dashed, [stroke])
+
+
+def _self_loop_polyline(stroke, lifelines, tol, font) -> Message | None:
+    if len(stroke.points) < 3:
+        return None
+    box = stroke.box
+    (xa, ya), (xb, yb) = stroke.points[0], stroke.points[-1]
+    a, b = _attach(xa, ya, lifelines, tol), _attach(xb, yb, lifelines, tol)
+    if (
+        a is None
+        or a != b
+        or width(box) < 0.8 * font
+        or not (0.3 * font <= height(box) <= 6 * font)
+    ):
+        return None
+    return Message(box[1], box[3], box[0], box[2], a, a, stroke.dashed, [stroke])
+
+
+def _self_loop_chain(down: Stroke, horizontals, lifelines, tol, font) -> Message | None:
+    """Out along the top, down the far side, back along the bottom: three strokes."""
+    if not (_vertical(down) and 0.3 * font <= height(down.box) <= 6 * font):
+        return None
+    x, top, bottom = center(down.box)[0], down.box[1], down.box[3]
+    if _attach(x, top, lifelines, tol) is not None:
+        return None
+
+    def arm(y: float) -> tuple[Stroke, int] | None:
+        for h in horizontals:
+            ends = (h.points[0], h.points[-1])
+            near = [e for e in ends if dist(e, (x, y)) <= 1.5]
+            if near:
+                other = ends[1] if near[0] is ends[0] else ends[0]
+                i = _attach(other[0], other[1], lifelines, tol)
+                if i is not None:
+                    return h, i
+        return None
+
+    upper, lower = arm(top), arm(bottom)
+    if upper is None or lower is None or upper[1] != lower[1]:
+        return None
+    i = upper[1]
+    x0 = min(lifelines[i].x, x)
+    return Message(
+        top, bottom, x0, max(lifelines[i].x, x), i, i, upper[0].dashed, [upper[0], down, lower[0]]
+    )
+
+
+def find_messages(prims: Primitives, lifelines: list[Lifeline]) -> list[Message]:
+    spacing = min((b.x - a.x for a, b in zip(lifelines, lifelines[1:], strict=False)), default=0)
+    tol = max(5.0, 0.8 * prims.font)
+    if spacing:
+        tol = min(tol, 0.3 * spacing)
+    barbs = [s for s in prims.strokes if _is_barb(s, prims.font)]
+    horizontals = [s for s in prims.strokes if _horizontal(s)]
+    messages: list[Message] = []
+    for stroke in prims.strokes:
+        found = _self_loop_chain(stroke, horizontals, lifelines, tol, prims.font)
+        if found is not None:
+            messages.append(found)
+    used = {id(s) for m in messages for s in m.strokes}
+    for stroke in prims.strokes:
+        if id(stroke) in used:
+            continue
+        found = _straight_message(stroke, lifelines, tol, prims, barbs)
+        if found is None:
+            found = _self_loop_polyline(stroke, lifelines, tol, prims.font)
+        if found is not None:
+            messages.append(found)
+    messages.sort(key=lambda m: (m.y, m.x0))
+    return messages
+
+
+# -- text roles ---------------------------------------------------------------------------
+def _dividers(rows: list[TextGroup], prims: Primitives, messages: list[Message]) -> list[TextGroup]:
+    """Rows that a long headless rule runs through or beside (== x ==, --- [label])."""
+    used = {id(s) for m in messages for s in m.strokes}
+    rules = [
+        s
+        for s in prims.strokes
+        if id(s) not in used and _horizontal(s) and s.length >= 3 * prims.font
+    ]
     out = []
-    for text in prims.texts:
-        word = text.text.strip().lower()
-        if word not in BLOCK_TAGS:
+    for row in rows:
+        y0 = row.box[1] + 0.25 * height(row.box)
+        y1 = row.box[3] - 0.25 * height(row.box)
+        for rule in rules:
+            y = rule.box[1]
+            near = (
+                rule.box[0] - 2 * prims.font <= row.box[2]
+                and row.box[0] <= rule.box[2] + 2 * prims.font
+            )
+            if y0 <= y <= y1 and near:
+                out.append(row)
+                break
+    return out
+
+
+def _message_span(m: Message, font: float) -> tuple[float, float]:
+    return (m.x0 - font, m.x1 + font)
+
+
+def _beside(row: TextGroup, m: Message, font: float) -> bool:
+    lo, hi = _message_span(m, font)
+    if lo <= row.center[0] <= hi:
+        return True
+    # A self-message's label starts at the loop and may run far past it, or (mscgen)
+    # ends at the lifeline on the loop's other side.
+    return m.source == m.target and (lo <= row.box[0] <= hi or lo - font <= row.box[2] <= lo + font)
+
+
+def _gap(row: TextGroup, m: Message, above: bool) -> float:
+    edge = row.box[3] if above else row.box[1]
+    if m.source == m.target and m.y <= edge <= m.bottom:
+        return 0.0  # beside a loop, the label may reach along it
+    if above:
+        return m.y - edge if edge < m.y or m.source != m.target else m.bottom - edge
+    return edge - m.bottom if edge > m.bottom or m.source != m.target else edge - m.y
+
+
+def _label_side(messages: list[Message], rows: list[TextGroup], font: float) -> bool:
+    """True when the figure writes its labels above the arrows (the usual way)."""
+    votes = 0
+    for m in messages:
+        near = {
+            above: any(
+                _beside(r, m, font) and -0.6 * font <= _gap(r, m, above) <= 1.2 * font for r in rows
+            )
+            for above in (True, False)
+        }
+        votes += int(near[True] and not near[False]) - int(near[False] and not near[True])
+    return votes >= 0
+
+
+def _candidates(messages: list[Message], rows: list[TextGroup], font: float):
+    """(cost, message, row, above) for every row that could label a message. The figure's
+    usual side is preferred; the other side (PlantUML's replies below the arrow when
+    responseMessageBelowArrow is on) only for rows that touch the arrow."""
+    usual = _label_side(messages, rows, font)
+    pairs = []
+    for i, m in enumerate(messages):
+        for row in rows:
+            if not _beside(row, m, font):
+                continue
+            for above in (usual, not usual):
+                d = _gap(row, m, above)
+                reach = 2.5 * font if above == usual else 1.2 * font
+                if -0.6 * font <= d <= reach:
+                    cost = abs(d) + (0.0 if above == usual else 0.5 * font)
+                    pairs.append((cost, i, row, above))
+    pairs.sort(key=lambda p: (p[0], p[1]))
+    return pairs
+
+
+def label_messages(messages: list[Message], rows: list[TextGroup], font: float) -> list[str]:
+    first: dict[int, tuple[TextGroup, bool]] = {}
+    taken: set[int] = set()
+    for _, i, row, above in _candidates(messages, rows, font):
+        if i not in first and id(row) not in taken:
+            first[i] = (row, above)
+            taken.add(id(row))
+    labels = []
+    for i, m in enumerate(messages):
+        if i not in first:
+            labels.append("")
+            continue
+        row, above = first[i]
+        free = [r for r in rows if id(r) not in taken and _beside(r, m, font)]
+        stack = _stack(row, free, above, font)
+        taken.update(id(r) for r in stack)
+        labels.append(_joined(stack))
+    for row in [r for r in rows if id(r) in taken]:
+        rows.remove(row)
+    return labels
+
+
+def _tags(rows: list[TextGroup], font: float) -> list[tuple[TextGroup, TextGroup | None]]:
+    out = []
+    for row in rows:
+        if row.text.strip().lower() not in FRAME_TAGS:
             continue
         # The tag sits in a small pentagon; its condition is the "[...]" text on its row.
-        row = [
+        beside = [
             t
-            for t in prims.texts
-            if t is not text
-            and abs(t.center[1] - text.center[1]) < 0.6 * prims.font
-            and t.box[0] > text.box[0]
+            for t in rows
+            if t is not row
+            and abs(t.center[1] - row.center[1]) < 0.6 * font
+            and t.box[0] > row.box[0]
             and t.text.startswith("[")
         ]
-        label = min(row, key=lambda t: t.box[0]).text if row else ""
-        out.append((text, label))
+        out.append((row, min(beside, key=lambda t: t.box[0]) if beside else None))
     return out
 
 
-def _block(tag: TextGroup, label: str, prims: Primitives, ys: list[float], texts) -> Block | None:
-    kind = tag.text.strip().lower()
-    top = tag.box[1]
-    x0 = tag.box[0]
-    bottom = top
-    for stroke in prims.strokes:
-        box = stroke.box
-        vertical = width(box) < 2.0 and abs(box[0] - x0) < 3 * prims.font
-        if vertical and abs(box[1] - top) < 2 * prims.font:
-            bottom = max(bottom, box[3])
-    if bottom <= top:
-        bottom = max(ys) + 1 if ys else top
-    inside = [i for i, y in enumerate(sorted(ys)) if top < y < bottom]
+def _frame_bottom(tag: TextGroup, prims: Primitives) -> float | None:
+    frames = [
+        s.box
+        for s in prims.shapes
+        if box_distance(s.box, (tag.box[0], tag.box[1])) <= prims.font
+        and height(s.box) > 2 * prims.font
+    ]
+    if frames:
+        return max(frames, key=lambda b: height(b))[3]
+    sides = [
+        s.box[3]
+        for s in prims.strokes
+        if _vertical(s)
+        and abs(s.box[0] - tag.box[0]) < 3 * prims.font
+        and abs(s.box[1] - tag.box[1]) < 2 * prims.font
+    ]
+    return max(sides) if sides else None
+
+
+@dataclass
+class Frame:
+    tag: TextGroup
+    cond: TextGroup | None
+    top: float
+    bottom: float
+    branches: list[TextGroup]
+    """The "[condition]" rows of its else/and parts."""
+
+
+def _frames(prims: Primitives, rows: list[TextGroup], messages: list[Message]) -> list[Frame]:
+    """alt/opt/loop/par frames; their tag, condition and branch rows leave `rows`."""
+    last = max(m.y for m in messages) + 1
+    frames = []
+    for tag, cond in _tags(rows, prims.font):
+        top = tag.box[1]
+        bottom = _frame_bottom(tag, prims) or last
+        frames.append(Frame(tag, cond, top, bottom, []))
+    for frame in frames:
+        for row in (frame.tag, frame.cond):
+            if row is not None and row in rows:
+                rows.remove(row)
+    for frame in frames:
+        for row in list(rows):
+            if row.text.startswith("[") and frame.top < row.center[1] < frame.bottom:
+                frame.branches.append(row)
+                rows.remove(row)
+    return frames
+
+
+def _block(frame: Frame, ys: list[float]) -> Block | None:
+    inside = [i for i, y in enumerate(ys) if frame.top < y < frame.bottom]
     if not inside:
         return None
-    clean = label.strip().strip("[]").strip()
-    for text in list(texts):
-        if text.text == label:
-            texts.remove(text)
-            break
     branches = []
-    sorted_ys = sorted(ys)
-    for text in list(texts):
-        if not text.text.startswith("[") or not (top < text.center[1] < bottom):
-            continue
-        after = [i for i, y in enumerate(sorted_ys) if y > text.center[1]]
+    for row in frame.branches:
+        after = [i for i, y in enumerate(ys) if y > row.center[1]]
         if after:
-            branches.append((text.text.strip("[] "), after[0]))
-            texts.remove(text)
-    return Block(kind, clean, inside[0], inside[-1] + 1, sorted(branches, key=lambda b: b[1]))
+            branches.append((row.text.strip("[] "), after[0]))
+    cond = frame.cond
+    label = cond.text.strip().strip("[]").strip() if cond is not None else ""
+    kind = frame.tag.text.strip().lower()
+    return Block(kind, label, inside[0], inside[-1] + 1, sorted(branches, key=lambda b: b[1]))
 
 
-def _notes(prims: Primitives, texts: list[TextGroup], lifelines, ids: list[str], messages):
-    notes = []
+def _notes(prims, rows, lifelines, ids, messages, skip) -> list[tuple[Note, list[TextGroup]]]:
+    out = []
+    top = min(line.top for line in lifelines)
     for shape in prims.shapes:
         box = shape.box
-        if any(box[1] <= m[0] <= box[3] for m in messages):
-            continue  # a background rect or frame around messages, not a note
-        if not any(contains(box, t.box, 2.0) for t in texts):
+        if not shape.stroked or id(shape) in skip or box[1] < top:
+            continue  # label backgrounds, activation bars, participant boxes
+        if any(box[1] <= m.y <= box[3] and m.x0 < box[2] and box[0] < m.x1 for m in messages):
+            continue  # a frame around messages
+        inner = [r for r in rows if contains(box, r.box, 2.0)]
+        if not inner:
             continue
-        if box[1] < min(line[1] for line in lifelines):
-            continue  # participant boxes
-        inner = [t for t in texts if contains(box, t.box, 2.0)]
-        over = [ids[i] for i, line in enumerate(lifelines) if box[0] - 2 <= line[0] <= box[2] + 2]
+        over = [ids[i] for i, ln in enumerate(lifelines) if box[0] - 2 <= ln.x <= box[2] + 2]
+        position = "over"
         if not over:
-            nearest = min(
-                range(len(lifelines)), key=lambda i: abs(lifelines[i][0] - center(box)[0])
+            near = min(range(len(lifelines)), key=lambda i: abs(lifelines[i].x - center(box)[0]))
+            over = [ids[near]]
+            position = "right of" if center(box)[0] > lifelines[near].x else "left of"
+        out.append(
+            (
+                Note(over[:2] if len(over) < 2 else [over[0], over[-1]], _joined(inner), position),
+                inner,
             )
-            over = [ids[nearest]]
-            position = "right of" if center(box)[0] > lifelines[nearest][0] else "left of"
-        else:
-            position = "over"
-        text = " ".join(t.text for t in sorted(inner, key=lambda t: t.box[1]))
-        for t in inner:
-            notes.append((Note(over[:2], text, position), t))
-    # One Note per shape: dedupe those created per inner text.
-    seen, out = set(), []
-    for note, text in notes:
-        key = (note.text, tuple(note.targets))
-        if key in seen:
-            texts.remove(text) if text in texts else None
-            continue
-        seen.add(key)
-        out.append((note, text))
+        )
+        for r in inner:
+            rows.remove(r)
     return out
+
+
+# -- the diagram --------------------------------------------------------------------------
+def recover_sequence(prims: Primitives):
+    from ictrag.figures.vector.diagram import Recovery
+
+    lifelines = find_lifelines(prims)
+    if len(lifelines) < 2:
+        return None
+    rows = group_rows(prims.spans, prims.font)
+    named = []
+    for line in lifelines:
+        label_rows = _participant(line, prims, rows)
+        if label_rows:
+            label = _joined(label_rows)
+            named.append((line, label))
+            for r in {
+                id(x): x for x in label_rows + _mirrors(line, label, rows, prims.font)
+            }.values():
+                rows.remove(r)
+    if len(named) < 2:
+        return None
+    lifelines = [line for line, _ in named]
+    bars = _activation_bars(prims, lifelines)
+    messages = find_messages(prims, lifelines)
+    if not messages:
+        return None
+    graph = DiagramGraph(kind="sequence")
+    ids = [f"p{i + 1}" for i in range(len(named))]
+    for node_id, (line, label) in zip(ids, named, strict=True):
+        graph.add_participant(node_id, label, _actor_shape(line, prims))
+    top = min(ln.top for ln in lifelines) - prims.font
+    bottom = max(ln.bottom for ln in lifelines) + prims.font
+    total = len(rows)
+    rows = [r for r in rows if top <= r.center[1] <= bottom]
+    for row in _dividers(rows, prims, messages):
+        graph.notes.append(Note([ids[0], ids[-1]], row.text, "over"))
+        rows.remove(row)
+    frames = _frames(prims, rows, messages)
+    for note, _ in _notes(prims, rows, lifelines, ids, messages, {id(b) for b in bars}):
+        graph.notes.append(note)
+    labels = label_messages(messages, rows, prims.font)
+    for m, label in zip(messages, labels, strict=True):
+        graph.add_message(ids[m.source], ids[m.target], label, "-->>" if m.dashed else "->>")
+    ys = [m.y for m in messages]
+    for frame in frames:
+        block = _block(frame, ys)
+        if block is not None:
+            graph.blocks.append(block)
+    free = [r.text for r in rows]
+    labelled = sum(1 for label in labels if label)
+    confidence = 0.5 + 0.3 * (labelled / len(messages)) + 0.2 * (1 - len(free) / max(1, total))
+    stats = {"lifelines": len(lifelines), "messages": len(messages)}
+    return Recovery(graph, round(min(1.0, confidence), 3), free, stats)
