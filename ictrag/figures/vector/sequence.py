@@ -193,6 +193,13 @@ def _mirrors(line: Lifeline, label: str, rows: list[TextGroup], font: float) -> 
     ]
 
 
+def _at_both_ends(line: Lifeline, rows: list[TextGroup], font: float) -> bool:
+    """The participant's name is printed above the lifeline's top and below its bottom."""
+    above = any(r.box[3] <= line.top + font for r in rows)
+    below = any(r.box[1] >= line.bottom - font for r in rows)
+    return above and below
+
+
 def _actor_shape(line: Lifeline, prims: Primitives) -> str:
     for dot in prims.dots:
         c = center(dot.box)
@@ -243,7 +250,23 @@ def _has_head(tip, inward: float, prims: Primitives, barbs: list[Stroke]) -> boo
     return False
 
 
-def _straight_message(stroke, lifelines, tol, prims, barbs) -> Message | None:
+def _crosses_text(stroke, prims) -> bool:
+    """Some text sits on the line itself (a divider's title), not above or below it."""
+    y = stroke.points[0][1]
+    x0, x1 = sorted((stroke.points[0][0], stroke.points[-1][0]))
+    return any(
+        span.bbox[1] + 1 < y < span.bbox[3] - 1 and span.bbox[0] < x1 and span.bbox[2] > x0
+        for span in prims.spans
+    )
+
+
+def _overshoots(xa: float, xb: float, la: float, lb: float, slack: float = 3.0) -> bool:
+    """A line running on past the lifelines it joins, as a frame's edge does."""
+    (left, left_line), (right, right_line) = sorted(((xa, la), (xb, lb)))
+    return left < left_line - slack or right > right_line + slack
+
+
+def _straight_message(stroke, lifelines, tol, prims, barbs, headless=False) -> Message | None:
     if not _horizontal(stroke) or stroke.length < 1.5 * prims.font:
         return None
     (xa, ya), (xb, yb) = stroke.points[0], stroke.points[-1]
@@ -253,8 +276,13 @@ def _straight_message(stroke, lifelines, tol, prims, barbs) -> Message | None:
     sign = 1.0 if xb > xa else -1.0
     head_a = _has_head((xa, ya), sign, prims, barbs)
     head_b = _has_head((xb, yb), -sign, prims, barbs)
-    if not (head_a or head_b):
-        return None  # a rule, a frame edge or a divider, not a message
+    if not (head_a or head_b) and (
+        not headless
+        or _crosses_text(stroke, prims)
+        or _overshoots(xa, xb, lifelines[a].x, lifelines[b].x)
+    ):
+        return None  # a rule, a divider (text on it) or a frame edge (past the lifelines)
+    # no head at all (a renderer that dropped the arrow markers): the direction it was drawn in
     if head_a and not head_b:
         a, b = b, a
     y = min(ya, yb)
@@ -306,7 +334,12 @@ def _self_loop_chain(down: Stroke, horizontals, lifelines, tol, font) -> Message
     )
 
 
-def find_messages(prims: Primitives, lifelines: list[Lifeline]) -> list[Message]:
+def find_messages(
+    prims: Primitives, lifelines: list[Lifeline], headless: bool = False
+) -> list[Message]:
+    """`headless`: a line between two lifelines is a message even with no arrowhead, for
+    figures whose every participant is drawn at both ends of its lifeline (a sequence
+    diagram beyond doubt, whatever its renderer left of the arrow markers)."""
     spacing = min((b.x - a.x for a, b in zip(lifelines, lifelines[1:], strict=False)), default=0)
     tol = max(5.0, 0.8 * prims.font)
     if spacing:
@@ -322,7 +355,7 @@ def find_messages(prims: Primitives, lifelines: list[Lifeline]) -> list[Message]
     for stroke in prims.strokes:
         if id(stroke) in used:
             continue
-        found = _straight_message(stroke, lifelines, tol, prims, barbs)
+        found = _straight_message(stroke, lifelines, tol, prims, barbs, headless)
         if found is None:
             found = _self_loop_polyline(stroke, lifelines, tol, prims.font)
         if found is not None:
@@ -554,20 +587,23 @@ def recover_sequence(prims: Primitives):
         return None
     rows = group_rows(prims.spans, prims.font)
     named = []
+    mirrored = 0
     for line in lifelines:
         label_rows = _participant(line, prims, rows)
         if label_rows:
             label = _joined(label_rows)
             named.append((line, label))
-            for r in {
-                id(x): x for x in label_rows + _mirrors(line, label, rows, prims.font)
-            }.values():
+            found = list(
+                {id(x): x for x in label_rows + _mirrors(line, label, rows, prims.font)}.values()
+            )
+            mirrored += _at_both_ends(line, found, prims.font)
+            for r in found:
                 rows.remove(r)
     if len(named) < 2:
         return None
     lifelines = [line for line, _ in named]
     bars = _activation_bars(prims, lifelines)
-    messages = find_messages(prims, lifelines)
+    messages = find_messages(prims, lifelines, headless=mirrored == len(named))
     if not messages:
         return None
     graph = DiagramGraph(kind="sequence")
