@@ -296,6 +296,26 @@ def _arrow_like(sub: _Sub, box: Box, font: float) -> bool:
     return not sub.curved and 3 <= len(corners) <= 4 and size <= 1.4 * font and size >= 2.0
 
 
+def _curved_head(sub: _Sub, box: Box, font: float) -> bool:
+    """A filled outline with curved sides and one sharp point, of arrowhead size: the
+    concave heads Visio draws. A dot (curved, no point) is not one."""
+    size = max(width(box), height(box))
+    if not (sub.curved and 2.0 <= size <= 1.4 * font):
+        return False
+    corners = simplify(sub.points[:-1], tol=0.05 * size)
+    return len(corners) >= 3 and min(_angle(corners, i) for i in range(len(corners))) < 70.0
+
+
+def _angle(corners: list[Point], i: int) -> float:
+    """Interior angle (degrees) of the polygon `corners` at vertex i."""
+    (ax, ay), (bx, by), (cx, cy) = corners[i - 1], corners[i], corners[(i + 1) % len(corners)]
+    u, v = (ax - bx, ay - by), (cx - bx, cy - by)
+    norms = math.hypot(*u) * math.hypot(*v)
+    if not norms:
+        return 180.0
+    return math.degrees(math.acos(max(-1.0, min(1.0, (u[0] * v[0] + u[1] * v[1]) / norms))))
+
+
 def read_primitives(content: VectorContent) -> Primitives:
     spans = [span for span in content.spans if span.text.strip()]
     sizes = sorted(span.size for span in spans if span.size > 0)
@@ -323,7 +343,8 @@ def read_primitives(content: VectorContent) -> Primitives:
             if sub.closed and (filled or stroked):
                 if area(box) >= 0.9 * fig_area and not stroked:
                     continue  # page / figure background
-                if _arrow_like(sub, box, font) and sub.op != "re":
+                head = _arrow_like(sub, box, font) or (filled and _curved_head(sub, box, font))
+                if head and sub.op != "re":
                     prims.arrows.append(Arrowhead(simplify(sub.points[:-1], 0.3), box, filled))
                     continue
                 kind = _shape_kind(sub, box)

@@ -266,16 +266,27 @@ def _overshoots(xa: float, xb: float, la: float, lb: float, slack: float = 3.0) 
     return left < left_line - slack or right > right_line + slack
 
 
+def _tip(x: float, y: float, outward: float, prims: Primitives) -> float:
+    """The x a message end reaches: the far side of a filled head touching it, if any."""
+    for arrow in prims.arrows:
+        if box_distance(arrow.box, (x, y)) <= 0.5 * prims.font:
+            return max(x, arrow.box[2]) if outward > 0 else min(x, arrow.box[0])
+    return x
+
+
 def _straight_message(stroke, lifelines, tol, prims, barbs, headless=False) -> Message | None:
     if not _horizontal(stroke) or stroke.length < 1.5 * prims.font:
         return None
     (xa, ya), (xb, yb) = stroke.points[0], stroke.points[-1]
-    a, b = _attach(xa, ya, lifelines, tol), _attach(xb, yb, lifelines, tol)
-    if a is None or b is None or a == b:
-        return None
     sign = 1.0 if xb > xa else -1.0
     head_a = _has_head((xa, ya), sign, prims, barbs)
     head_b = _has_head((xb, yb), -sign, prims, barbs)
+    # a line that stops at its arrowhead's base reaches the lifeline with the head's tip
+    xa = _tip(xa, ya, -sign, prims) if head_a else xa
+    xb = _tip(xb, yb, sign, prims) if head_b else xb
+    a, b = _attach(xa, ya, lifelines, tol), _attach(xb, yb, lifelines, tol)
+    if a is None or b is None or a == b:
+        return None
     if not (head_a or head_b) and (
         not headless
         or _crosses_text(stroke, prims)
