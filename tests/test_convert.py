@@ -112,9 +112,18 @@ def test_visio_objects_embedded_in_word_become_captioned_vector_figures(tmp_path
     assert len(drawings) == 23  # its 23 Visio objects, read instead of their EMF previews
     assert all(f.label.startswith(("Figure 5.", "Figure 6.")) for f in drawings)  # 3GPP captions
     assert sum("Consumer" in f.inner_text and "Producer" in f.inner_text for f in drawings) >= 20
+    figures = caption_file(Path(a1ap.source), load_settings(), tmp_path / "c")
+    call_flows = [
+        f for f in figures
+        if f.logical.figure_type.value == "sequence" and any(r.kind == "message" for r in f.logical.relations)
+    ]  # fmt: skip
+    assert len(call_flows) >= 18  # 19 of the 23 read as call flows with messages here
     s2 = load(OFFICE / "S2-1900429_VLAN_N3IWFSupport.docx", tmp_path / "b")  # Visio 2003 .vsd
     assert len([f for f in s2.figures if f.origin == "vector"]) == 8
-    assert all(f.label.replace("\xa0", " ").startswith(("Figure 8.2.4-", "Figure 8.3.2-")) for f in s2.figures)
+    assert all(
+        f.label.replace("\xa0", " ").startswith(("Figure 8.2.4-", "Figure 8.3.2-"))
+        for f in s2.figures
+    )
 
 
 def test_embedded_drawings_without_libreoffice_leave_the_text(tmp_path, monkeypatch):
