@@ -23,6 +23,7 @@ from ictrag.figures.vector.prims import (
     box_distance,
     center,
     contains,
+    contains_point,
     dist,
     group_rows,
     height,
@@ -175,7 +176,8 @@ def _participant(line: Lifeline, prims: Primitives, rows: list[TextGroup]) -> li
     named: list[TextGroup] = []
     for at_top in (True, False):
         box = _head_box(line, prims, at_top)
-        inside = [r for r in rows if box is not None and contains(box.box, r.box, 2.0)]
+        # by the row's centre: a name wrapped onto two lines may overhang a tight box
+        inside = [r for r in rows if box is not None and contains_point(box.box, r.center)]
         if not inside:
             inside = _label_near(line, rows, prims.font, at_top)
         named.append(inside)
