@@ -124,12 +124,12 @@ def test_a_folder_reports_its_unsupported_files_and_still_succeeds(tmp_path):
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
     _manual_pdf(folder / "good.pdf", "IS-IS level 2 adjacency on GE0/0/2.")
-    (folder / "sub" / "drawing.vsd").write_bytes(b"\xd0\xcf\x11\xe0 not read yet")
+    (folder / "sub" / "talk.key").write_bytes(b"PK\x03\x04 a Keynote deck, not read")
     (folder / ".hidden.xyz").write_text("hidden files stay out")
     report = KnowledgeBase(tmp_path / "idx", workers=1).ingest([folder])
     by_name = {Path(r.path).name: r for r in report.files}
-    assert set(by_name) == {"good.pdf", "drawing.vsd"}
-    assert by_name["drawing.vsd"].status == "unsupported"
+    assert set(by_name) == {"good.pdf", "talk.key"}
+    assert by_name["talk.key"].status == "unsupported"
     assert report.ok and report.totals()["unsupported"] == 1
 
 
