@@ -15,6 +15,7 @@ from ictrag.figures.graph import DiagramGraph, Edge, Group, Note
 from ictrag.figures.mermaid import MermaidError
 from ictrag.figures.mermaid import parse as parse_mermaid
 from ictrag.figures.vector.diagram import Recovery
+from ictrag.figures.vector.prims import contains
 from ictrag.model import DiagramSource, SourceCell
 
 END_ZONE = 0.5
@@ -95,15 +96,8 @@ def _gap(a: SourceCell, b: SourceCell) -> float:
 
 
 def _inside(inner: SourceCell, outer: SourceCell) -> bool:
-    a, b = inner.bbox, outer.bbox
     return bool(
-        a
-        and b
-        and inner.id != outer.id
-        and b[0] <= a[0]
-        and b[1] <= a[1]
-        and a[2] <= b[2]
-        and a[3] <= b[3]
+        inner.bbox and outer.bbox and inner.id != outer.id and contains(outer.bbox, inner.bbox, 0.0)
     )
 
 

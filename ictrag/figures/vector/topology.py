@@ -28,6 +28,7 @@ from ictrag.figures.vector.prims import (
     polyline_distance,
     segment_distance,
     subpaths,
+    union,
     width,
 )
 from ictrag.load.drawings import Path, VectorContent
@@ -261,7 +262,7 @@ def find_icons(content: VectorContent, font: float) -> tuple[list[Box], VectorCo
     icons: list[Box] = []
     used: set[int] = set()
     for cluster in clusters:
-        box = _union([p.box for p in cluster])
+        box = union([p.box for p in cluster])
         if not _icon_like(cluster, box, font, content):
             continue
         icons.append(box)
@@ -423,9 +424,9 @@ def _merge_overlapping(clusters: list[list[_Part]]) -> list[list[_Part]]:
     while merged:
         merged = False
         for i, a in enumerate(clusters):
-            box_a = _union([p.box for p in a])
+            box_a = union([p.box for p in a])
             for j in range(i + 1, len(clusters)):
-                box_b = _union([p.box for p in clusters[j]])
+                box_b = union([p.box for p in clusters[j]])
                 shared = _overlap(box_a, box_b)
                 if shared > 0.1 * min(area(box_a), area(box_b)):
                     clusters[i] = a + clusters.pop(j)
@@ -459,7 +460,7 @@ def split_by_frames(texts: list[TextGroup], frames: list[Box]) -> list[TextGroup
             out.append(text)
             continue
         for spans in parts.values():
-            box = _union([s.bbox for s in spans])
+            box = union([s.bbox for s in spans])
             words = " ".join(s.text for s in spans)
             out.append(TextGroup(spans, box, words, max(s.size for s in spans)))
     return out
@@ -484,15 +485,6 @@ def underline(points: list[Point], texts: list[TextGroup], font: float) -> bool:
         if overlap >= 0.6 * width(text.box) and x1 - x0 <= width(text.box) + 3 * font:
             return True
     return False
-
-
-def _union(boxes: list[Box]) -> Box:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 # -- names --------------------------------------------------------------------------------
