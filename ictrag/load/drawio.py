@@ -15,11 +15,10 @@ import zlib
 from pathlib import Path
 
 from lxml import etree
-from PIL import Image, ImageDraw
 
 from ictrag.config import LoadSettings
 from ictrag.load.errors import LoadError
-from ictrag.load.render import save_image
+from ictrag.load.render import draw_cells, save_image
 from ictrag.model import DiagramSource, Document, Figure, SourceCell, sha256_bytes
 
 _PARSER = etree.XMLParser(
@@ -27,8 +26,6 @@ _PARSER = etree.XMLParser(
 )
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<\s*(br|/div|/p|/li)\b[^>]*>", re.IGNORECASE)
-MAX_SIDE = 2000
-"""Longest side of the drawn PNG, in pixels."""
 
 
 def plain_label(value: str) -> str:
@@ -139,49 +136,6 @@ def page_cells(model: etree._Element) -> list[SourceCell]:
     return cells
 
 
-def _center(box) -> tuple[float, float]:
-    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-
-
-def draw(cells: list[SourceCell]) -> Image.Image:
-    """A plain picture of the page from its geometry: boxes, connectors, labels."""
-    boxes = {c.id: c.bbox for c in cells if c.bbox is not None}
-    if not boxes:
-        return Image.new("RGB", (64, 64), "white")
-    x0 = min(b[0] for b in boxes.values()) - 20
-    y0 = min(b[1] for b in boxes.values()) - 20
-    x1 = max(b[2] for b in boxes.values()) + 20
-    y1 = max(b[3] for b in boxes.values()) + 20
-    scale = min(2.0, MAX_SIDE / max(x1 - x0, y1 - y0, 1))
-    image = Image.new(
-        "RGB", (max(1, int((x1 - x0) * scale)), max(1, int((y1 - y0) * scale))), "white"
-    )
-    pen = ImageDraw.Draw(image)
-
-    def at(x: float, y: float) -> tuple[float, float]:
-        return (x - x0) * scale, (y - y0) * scale
-
-    for cell in cells:
-        if cell.kind == "edge":
-            start = _center(boxes[cell.source]) if cell.source in boxes else cell.source_point
-            end = _center(boxes[cell.target]) if cell.target in boxes else cell.target_point
-            if start and end:
-                pen.line([at(*start), at(*end)], fill="black", width=2)
-    for cell in cells:
-        if cell.bbox is None:
-            continue
-        left, top = at(cell.bbox[0], cell.bbox[1])
-        right, bottom = at(cell.bbox[2], cell.bbox[3])
-        if "text" not in cell.style:
-            shape = pen.ellipse if "ellipse" in cell.style else pen.rectangle
-            shape([left, top, max(left, right), max(top, bottom)], outline="black", fill="white")
-        if cell.label:
-            pen.multiline_text(
-                ((left + right) / 2, (top + bottom) / 2), cell.label, fill="black", anchor="mm"
-            )
-    return image
-
-
 def load_drawio(
     path: str | Path, figure_dir: str | Path, settings: LoadSettings | None = None
 ) -> Document:
@@ -202,7 +156,7 @@ def load_drawio(
         cells = page_cells(model) if model is not None else []
         if not any(cell.kind == "vertex" for cell in cells):
             continue
-        digest, png = save_image(draw(cells), figure_dir)
+        digest, png = save_image(draw_cells(cells), figure_dir)
         words = [cell.label for cell in cells if cell.label]
         figures.append(
             Figure(

@@ -1,4 +1,5 @@
-"""Image helpers: normalise any raster image to PNG and store it under its content hash."""
+"""Image helpers: normalise any raster image to PNG and store it under its content hash; draw
+a plain PNG of a drawing from its cells (draw.io pages, Office drawings)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import io
 import os
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageDraw, UnidentifiedImageError
 
-from ictrag.model import sha256_bytes
+from ictrag.model import SourceCell, sha256_bytes
 
 # A decompression bomb guard that still admits large scanned A3 pages (~ 600 dpi).
 MAX_IMAGE_PIXELS = 120_000_000
+MAX_SIDE = 2000
+"""Longest side of a PNG drawn from cells, in pixels."""
 
 
 class ImageError(ValueError):
@@ -68,3 +71,46 @@ def save_image_bytes(data: bytes, figure_dir: str | Path) -> tuple[str, Path, tu
     image = open_image(data)
     digest, path = save_image(image, figure_dir)
     return digest, path, image.size
+
+
+def _center(box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def draw_cells(cells: list[SourceCell]) -> Image.Image:
+    """A plain picture of a drawing from its cells' geometry: boxes, connectors, labels."""
+    boxes = {c.id: c.bbox for c in cells if c.bbox is not None}
+    if not boxes:
+        return Image.new("RGB", (64, 64), "white")
+    x0 = min(b[0] for b in boxes.values()) - 20
+    y0 = min(b[1] for b in boxes.values()) - 20
+    x1 = max(b[2] for b in boxes.values()) + 20
+    y1 = max(b[3] for b in boxes.values()) + 20
+    scale = min(2.0, MAX_SIDE / max(x1 - x0, y1 - y0, 1))
+    image = Image.new(
+        "RGB", (max(1, int((x1 - x0) * scale)), max(1, int((y1 - y0) * scale))), "white"
+    )
+    pen = ImageDraw.Draw(image)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return (x - x0) * scale, (y - y0) * scale
+
+    for cell in cells:
+        if cell.kind == "edge":
+            start = _center(boxes[cell.source]) if cell.source in boxes else cell.source_point
+            end = _center(boxes[cell.target]) if cell.target in boxes else cell.target_point
+            if start and end:
+                pen.line([at(*start), at(*end)], fill="black", width=2)
+    for cell in cells:
+        if cell.bbox is None:
+            continue
+        left, top = at(cell.bbox[0], cell.bbox[1])
+        right, bottom = at(cell.bbox[2], cell.bbox[3])
+        if "text" not in cell.style:
+            shape = pen.ellipse if "ellipse" in cell.style else pen.rectangle
+            shape([left, top, max(left, right), max(top, bottom)], outline="black", fill="white")
+        if cell.label:
+            pen.multiline_text(
+                ((left + right) / 2, (top + bottom) / 2), cell.label, fill="black", anchor="mm"
+            )
+    return image
