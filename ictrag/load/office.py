@@ -2,7 +2,8 @@
 
 Text comes from unstructured's format partitioners; embedded pictures come straight from the
 package with python-docx / python-pptx (unstructured's picture handling is lossy), stored as
-PNG by content hash in `figure_dir`.
+PNG by content hash in `figure_dir`. A slide whose shapes and connectors draw a diagram is a
+vector figure stating its cells (load/drawingml.py); its text stays the slide's text too.
 
 Offline: unstructured (0.18+) classifies plain paragraphs (NarrativeText / Title / Text) with
 `unstructured.nlp.tokenize.pos_tag / sent_tokenize / word_tokenize`, which all go through one
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from ictrag.config import LoadSettings
 from ictrag.load.diagram_code import code_blocks, code_figure, dot_figure
+from ictrag.load.drawingml import Drawing, drawing_figure, is_diagram, read_tree
 from ictrag.load.errors import LoadError
 from ictrag.load.render import ImageError, save_image_bytes
 from ictrag.model import Document, Figure, TextBlock, TextKind, sha256_file
@@ -143,6 +145,8 @@ class _Picture:
     context: str
     embedded: str = ""
     """The suffix of an embedded drawing (".vsdx", ".vsd") that `data` holds; '' = an image."""
+    drawing: Drawing | None = None
+    """A native drawing (slide shapes and connectors) read as cells; `data` is then empty."""
 
 
 _OLE = "{urn:schemas-microsoft-com:office:office}OLEObject"
@@ -392,13 +396,33 @@ def _pptx_pictures(path: Path, bullets: set[str]) -> list[_Picture]:
                 )
         title = slide.shapes.title.text_frame.text.strip() if slide.shapes.title is not None else ""
         caption = next((t for t in texts if CAPTION_RE.match(t)), "")
+        label, context = caption or title, " ".join(texts)[:1000]
+        drawing = _slide_drawing(slide, number)
+        icons: set[str] = set()
+        if drawing is not None:
+            pictures.append(_Picture(b"", number, "", label, context, drawing=drawing))
+            joined = drawing.joined()
+            icons = {shape_id for shape_id, cell in drawing.members.items() if cell in joined}
         for shape in shapes:
+            if str(shape.shape_id) in icons:
+                continue  # a picture that is a node of the slide's drawing
             try:
                 blob = shape.image.blob  # pictures and picture placeholders
             except (AttributeError, ValueError, KeyError):
                 continue
-            pictures.append(_Picture(blob, number, "", caption or title, " ".join(texts)[:1000]))
+            pictures.append(_Picture(blob, number, "", label, context))
     return pictures
+
+
+def _slide_drawing(slide, number: int) -> Drawing | None:
+    """The slide's shapes and connectors as cells, when they draw a diagram (two shapes
+    or more joined by a line); None for a slide of text and pictures."""
+    try:
+        drawing = read_tree(slide.element.cSld.spTree)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("slide %d: drawing not read: %s", number, _first_line(exc))
+        return None
+    return drawing if is_diagram(drawing) else None
 
 
 def _figures(
@@ -408,6 +432,12 @@ def _figures(
     drawings = [picture for picture in pictures if picture.embedded]
     converted = iter(_drawing_figures(drawings, figure_dir, settings))
     for picture in pictures:
+        if picture.drawing is not None:
+            figure = drawing_figure(
+                picture.drawing, figure_dir, picture.page, picture.label, picture.context
+            )
+            out.append((picture, figure))
+            continue
         if picture.embedded:
             figure = next(converted)
             if figure is not None:
