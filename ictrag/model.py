@@ -137,11 +137,11 @@ class SourceCell(BaseModel):
 class DiagramSource(BaseModel):
     """A figure's structure as its file states it, for an exact reading."""
 
-    format: Literal["drawio", "graphviz", "mermaid"]
+    format: Literal["drawio", "graphviz", "mermaid", "plantuml"]
     cells: list[SourceCell] = Field(default_factory=list)
     """draw.io: the page's cells; Graphviz: its nodes, clusters and edges as laid out by dot."""
     text: str = ""
-    """Mermaid: the diagram's code."""
+    """Mermaid and PlantUML: the diagram's code."""
 
 
 class Figure(BaseModel):
