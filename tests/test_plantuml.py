@@ -297,3 +297,13 @@ def test_oran_sources_stay_text_but_not_headings(oran):
         )
     starts = [b for b in blocks if "@startuml" in b.text.lower()]
     assert starts and all(b.kind is TextKind.code for b in starts)
+
+
+def test_html_pre_plantuml(tmp_path):
+    path = tmp_path / "page.html"
+    code = SEQUENCE.replace("->", "-&gt;").replace("<-", "&lt;-")
+    path.write_text(f"<html><body><h1>Attach</h1><p>The flow:</p><pre>{code}</pre></body></html>")
+    document = load(path, tmp_path / "figures")
+    [figure] = document.figures
+    assert figure.source.format == "plantuml"
+    assert len(parse_plantuml(figure.source.text).messages) == 7
