@@ -137,12 +137,12 @@ class SourceCell(BaseModel):
 class DiagramSource(BaseModel):
     """A figure's structure as its file states it, for an exact reading."""
 
-    format: Literal["drawio", "graphviz", "mermaid", "drawingml"]
+    format: Literal["drawio", "graphviz", "mermaid", "drawingml", "plantuml"]
     cells: list[SourceCell] = Field(default_factory=list)
     """draw.io: the page's cells; Graphviz: its nodes, clusters and edges as laid out by dot;
     DrawingML (PowerPoint slides, Word drawings): shapes, connectors and their labels."""
     text: str = ""
-    """Mermaid: the diagram's code."""
+    """Mermaid and PlantUML: the diagram's code."""
 
 
 class Figure(BaseModel):

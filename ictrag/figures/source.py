@@ -1,4 +1,5 @@
-"""A figure whose file states its structure (draw.io cells) read exactly into a DiagramGraph.
+"""A figure whose file states its structure (draw.io cells; Graphviz, Mermaid or PlantUML
+code, the last through figures/plantuml.py) read exactly into a DiagramGraph.
 
 Vertices are nodes, except free text (annotations become notes) and containers (groups of
 what they hold). Edges join their glued ends; an edge that is not glued joins the smallest
@@ -14,6 +15,7 @@ import re
 from ictrag.figures.graph import DiagramGraph, Edge, Group, Note
 from ictrag.figures.mermaid import MermaidError
 from ictrag.figures.mermaid import parse as parse_mermaid
+from ictrag.figures.plantuml import PlantUMLError, parse_plantuml
 from ictrag.figures.vector.diagram import Recovery
 from ictrag.figures.vector.prims import contains
 from ictrag.model import DiagramSource, SourceCell
@@ -162,6 +164,8 @@ def recover_source(source: DiagramSource) -> Recovery:
     """The structure a figure's file states, read exactly (confidence 1)."""
     if source.format == "mermaid":
         return _recover_mermaid(source.text)
+    if source.format == "plantuml":
+        return _recover_plantuml(source.text)
     return _recover_cells(source.cells)
 
 
@@ -174,6 +178,17 @@ def _recover_mermaid(code: str) -> Recovery:
         )
     words = [graph.label_of(n) for n in graph.nodes] + [m.label for m in graph.messages]
     return Recovery(graph=graph, confidence=1.0, text="\n".join(w for w in words if w))
+
+
+def _recover_plantuml(code: str) -> Recovery:
+    try:
+        graph = parse_plantuml(code)
+    except PlantUMLError as error:
+        return Recovery(
+            DiagramGraph(kind="other"), 0.0, free_text=[code], note=str(error), text=code
+        )
+    # the source's own words (notes, frame labels, dividers) are the figure's text
+    return Recovery(graph=graph, confidence=1.0, text=code)
 
 
 def _recover_cells(cells: list[SourceCell]) -> Recovery:

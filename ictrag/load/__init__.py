@@ -40,6 +40,9 @@ SUPPORTED_SUFFIXES = {
     ".odg": "converted",
     ".dot": "graphviz",
     ".gv": "graphviz",
+    ".puml": "plantuml",
+    ".plantuml": "plantuml",
+    ".pu": "plantuml",
 }
 
 
@@ -59,7 +62,7 @@ def load(
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise LoadError(f"unsupported file type '{path.suffix or path.name}'")
-    if size == 0 and kind not in ("office", "mermaid", "graphviz"):
+    if size == 0 and kind not in ("office", "mermaid", "graphviz", "plantuml"):
         # A 0-byte text file is empty text; a 0-byte PDF or image is a broken file.
         raise LoadError("empty file")
     actual = sniff(path)
@@ -95,6 +98,10 @@ def load(
             from ictrag.load.diagram_code import load_dot
 
             return load_dot(path, figure_dir)
+        if kind == "plantuml":
+            from ictrag.load.diagram_code import load_plantuml
+
+            return load_plantuml(path, figure_dir)
         if kind == "drawio":
             from ictrag.load.drawio import load_drawio
 

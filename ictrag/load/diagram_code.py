@@ -1,36 +1,58 @@
 """Diagram source code as figures whose structure the code states exactly (`Figure.source`):
-a Mermaid file (.mmd, .mermaid) or a ```mermaid block of a Markdown file, and a Graphviz
-file (.dot, .gv), which Graphviz itself lays out and draws.
+a Mermaid file (.mmd, .mermaid) or a ```mermaid block of a Markdown file, a Graphviz
+file (.dot, .gv), which Graphviz itself lays out and draws, and a PlantUML file (.puml,
+.plantuml, .pu) or ```plantuml / ```puml block, which PlantUML draws (load/plantuml.py).
 
-A Mermaid figure has no picture (`image_path` None) and its id is the sha256 of its code.
+A Mermaid figure has no picture (`image_path` None) and its id is the sha256 of its code;
+so has a PlantUML figure when the renderer is missing or rejects the source (one warning
+line: the structure is still read from the code).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 from pathlib import Path
 
 from ictrag.load.drawio import plain_label
 from ictrag.load.errors import LoadError
-from ictrag.load.render import save_image_bytes
+from ictrag.load.plantuml import render_png
+from ictrag.load.render import ImageError, save_image_bytes
 from ictrag.model import DiagramSource, Document, Figure, SourceCell, sha256_bytes
 
+log = logging.getLogger(__name__)
+
 _FENCE = re.compile(
-    r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>mermaid|dot|graphviz)[ \t]*\n(?P<code>.*?)^(?P=fence)[ \t]*$",
+    r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>mermaid|dot|graphviz|plantuml|puml)[ \t]*\n(?P<code>.*?)^(?P=fence)[ \t]*$",
     re.M | re.S,
 )
+_LANGUAGES = {"mermaid": "mermaid", "dot": "graphviz", "graphviz": "graphviz",
+              "plantuml": "plantuml", "puml": "plantuml"}  # fmt: skip
+_UML = re.compile(r"@startuml\b.*?@enduml", re.S | re.I)
+_PRE = re.compile(r"<pre\b[^>]*>(?P<body>.*?)</pre>", re.S | re.I)
 
 
 def code_blocks(text: str) -> list[tuple[str, str]]:
-    """(language, code) of every fenced ```mermaid and ```dot/```graphviz block, in order;
-    the language is "mermaid" or "graphviz"."""
+    """(language, code) of every fenced ```mermaid, ```dot/```graphviz and
+    ```plantuml/```puml block, in order; the language is "mermaid", "graphviz" or "plantuml"."""
     return [
-        ("mermaid" if m.group("lang") == "mermaid" else "graphviz", m.group("code").strip("\n"))
+        (_LANGUAGES[m.group("lang")], m.group("code").strip("\n"))
         for m in _FENCE.finditer(text)
         if m.group("code").strip()
     ]
+
+
+def html_plantuml(html_text: str) -> list[str]:
+    """`@startuml ... @enduml` sources inside the <pre> blocks of an HTML page."""
+    import html
+
+    found = []
+    for pre in _PRE.finditer(html_text):
+        text = html.unescape(re.sub(r"<[^>]+>", "", pre.group("body")))
+        found += [m.group(0) for m in _UML.finditer(text)]
+    return found
 
 
 def code_figure(code: str, label: str, page: int = 1, context: str = "") -> Figure:
@@ -143,4 +165,39 @@ def load_dot(path: str | Path, figure_dir: str | Path) -> Document:
     return Document(
         id=sha256_bytes(data), source=str(path), title=path.stem, mime="text/vnd.graphviz",
         page_count=1 if figures else 0, elements=figures, metadata={"loader": "graphviz"},
+    )  # fmt: skip
+
+
+def plantuml_figure(
+    code: str, label: str, figure_dir: Path, page: int = 1, context: str = ""
+) -> Figure:
+    """A PlantUML diagram: its structure from the code, its picture from PlantUML (none, and
+    one warning line, when the renderer is missing or rejects the source)."""
+    figure = Figure(
+        id=sha256_bytes(code.encode("utf-8")), page=page, origin="vector", label=label,
+        context=context, source=DiagramSource(format="plantuml", text=code),
+    )  # fmt: skip
+    try:
+        digest, png = save_image_bytes(render_png(code), figure_dir)[:2]
+    except (LoadError, ImageError) as error:
+        log.warning("%s: structure read from the source, no picture: %s", label, error)
+        return figure
+    figure.id, figure.image_path = digest, str(png)
+    return figure
+
+
+def load_plantuml(path: str | Path, figure_dir: str | Path) -> Document:
+    path = Path(path)
+    data = path.read_bytes()
+    code = data.decode("utf-8", errors="replace")
+    sources = [m.group(0) for m in _UML.finditer(code)] or ([code] if code.strip() else [])
+    figures = [
+        plantuml_figure(
+            text, path.stem if len(sources) == 1 else f"{path.stem} {n}", Path(figure_dir)
+        )
+        for n, text in enumerate(sources, start=1)
+    ]
+    return Document(
+        id=sha256_bytes(data), source=str(path), title=path.stem, mime="text/x-plantuml",
+        page_count=1 if figures else 0, elements=figures, metadata={"loader": "plantuml"},
     )  # fmt: skip

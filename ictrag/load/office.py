@@ -29,11 +29,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ictrag.config import LoadSettings
-from ictrag.load.diagram_code import code_blocks, code_figure, dot_figure
+from ictrag.load.diagram_code import (
+    code_blocks,
+    code_figure,
+    dot_figure,
+    html_plantuml,
+    plantuml_figure,
+)
+from ictrag.load.docx_plantuml import bind, docx_sources
 from ictrag.load.drawingml import Drawing, drawing_figure, is_diagram, read_tree
 from ictrag.load.errors import LoadError
 from ictrag.load.render import ImageError, save_image_bytes
-from ictrag.model import Document, Figure, TextBlock, TextKind, sha256_file
+from ictrag.model import (
+    DiagramSource,
+    Document,
+    Figure,
+    TextBlock,
+    TextKind,
+    sha256_bytes,
+    sha256_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +162,8 @@ class _Picture:
     """The suffix of an embedded drawing (".vsdx", ".vsd") that `data` holds; '' = an image."""
     drawing: Drawing | None = None
     """A native drawing (slide shapes and connectors) read as cells; `data` is then empty."""
+    paragraph: int = -1
+    """DOCX: the position of the paragraph holding the picture (docx_plantuml numbering)."""
 
 
 _OLE = "{urn:schemas-microsoft-com:office:office}OLEObject"
@@ -218,6 +235,7 @@ def _blocks(
     `furniture` instead (once per text)."""
     blocks: list[TextBlock] = []
     path: list[tuple[int, str]] = []
+    uml = _UmlSpan()
     for element in elements:
         kind = _KINDS.get(element.category)
         text = _table_rows(element) if kind is TextKind.table else str(element).strip()
@@ -231,7 +249,9 @@ def _blocks(
         depth = element.metadata.category_depth
         page = element.metadata.page_number or 1
         level = None
-        if suffix == ".pptx" and text in bullets and kind is not TextKind.table:
+        if uml.holds(text):  # PlantUML source in body text: code, never a heading
+            kind = TextKind.code
+        elif suffix == ".pptx" and text in bullets and kind is not TextKind.table:
             # Body-placeholder paragraphs inherit their bullet from the layout, which
             # unstructured does not see: it calls them NarrativeText or (depth>0) Title.
             kind = TextKind.list
@@ -250,6 +270,22 @@ def _blocks(
             )
         )
     return blocks
+
+
+class _UmlSpan:
+    """Which text blocks, met in order, lie inside `@startuml ... @enduml`."""
+
+    def __init__(self) -> None:
+        self.open = False
+
+    def holds(self, text: str) -> bool:
+        lower = text.lower()
+        inside = self.open or "@startuml" in lower
+        if "@startuml" in lower:
+            self.open = True
+        if "@enduml" in lower[lower.rfind("@startuml") + 1 :]:
+            self.open = False
+        return inside
 
 
 def _docx_pictures(path: Path) -> list[_Picture]:
@@ -284,7 +320,9 @@ def _docx_pictures(path: Path) -> list[_Picture]:
             label = before[-1]
         context = " ".join([*before[-2:], *(t for t, _ in after[:1])])
         anchor = before[-1] if before else ""
-        pictures.extend(_Picture(blob, 1, anchor, label, context, kind) for blob, kind in blobs)
+        pictures.extend(
+            _Picture(blob, 1, anchor, label, context, kind, paragraph=i) for blob, kind in blobs
+        )
     return pictures
 
 
@@ -324,6 +362,7 @@ def _docx_text_boxes(path: Path) -> list[tuple[str, list[str]]]:
     body = docx.Document(str(path)).element.body
     boxes: list[tuple[str, list[str]]] = []
     anchor = ""
+    joined = False  # no body text since the last box: the next box is of the same drawing
     for para in body.iter(qn("w:p")):
         if any(True for _ in para.iterancestors(qn("w:txbxContent"))):
             continue
@@ -331,9 +370,13 @@ def _docx_text_boxes(path: Path) -> list[tuple[str, list[str]]]:
             if any(a.tag == _MC_FALLBACK for a in box.iterancestors()):
                 continue
             texts = [t for t in (own_text(p) for p in box.iter(qn("w:p"))) if t]
-            if texts:
+            if texts and joined:
+                boxes[-1][1].extend(texts)
+            elif texts:
                 boxes.append((anchor, texts))
-        anchor = own_text(para) or anchor
+                joined = True
+        if own_text(para):
+            anchor, joined = own_text(para), False
     return boxes
 
 
@@ -341,6 +384,7 @@ def _place_text_boxes(blocks: list[TextBlock], boxes: list[tuple[str, list[str]]
     """Insert text-box paragraphs after their anchor block (at the start when it is ''),
     skipping any that a block already holds."""
     cursor = 0
+    uml = _UmlSpan()
     for anchor, texts in boxes:
         at = 0 if not anchor else None
         if anchor:
@@ -350,14 +394,18 @@ def _place_text_boxes(blocks: list[TextBlock], boxes: list[tuple[str, list[str]]
                     break
         at = cursor if at is None else max(at, cursor)
         before = blocks[at - 1] if at else None
+        code = [uml.holds(text) for text in texts]  # every text, to follow the span
         new = [
             TextBlock(
                 text=text,
                 page=before.page if before else 1,
                 heading_path=list(before.heading_path) if before else [],
+                kind=TextKind.code if is_code else TextKind.paragraph,
             )
-            for text in texts
-            if not any(text in block.text for block in blocks)
+            for text, is_code in zip(texts, code, strict=True)
+            # a line of PlantUML ("@enduml", "skin rose") recurs in every source: it is
+            # only already read when the paragraph the box hangs on holds it
+            if not any(text in block.text for block in (blocks[at - 1 : at] if is_code else blocks))
         ]
         blocks[at:at] = new
         cursor = at + len(new)
@@ -504,20 +552,62 @@ def _drawing_figures(
     return figures
 
 
-def _code_figures(markdown: str, figure_dir: Path) -> list[tuple[_Picture, Figure]]:
-    """```mermaid and ```dot blocks as figures, each placed after the text block holding its
-    code (which stays text). A Graphviz block dot cannot lay out stays text only."""
+def _bind_plantuml(
+    path: Path, figures: list[tuple[_Picture, Figure]]
+) -> list[tuple[_Picture, Figure]]:
+    """PlantUML sources of a DOCX as the stated structure of the picture each binds to
+    (docx_plantuml.bind); a source bound to no picture becomes a figure of its own, placed
+    after its text. Figures come back in document order."""
+    from PIL import Image
+
+    sources, text_positions = docx_sources(path)
+    if not sources:
+        return figures
+    areas = []
+    for _, figure in figures:
+        with Image.open(figure.image_path or "") as image:
+            areas.append(image.width * image.height)
+    positions = [
+        (picture.paragraph, area) for (picture, _), area in zip(figures, areas, strict=True)
+    ]
+    placed: list[tuple[int, _Picture, Figure]] = [(p.paragraph, p, f) for p, f in figures]
+    for number, (source, choice) in enumerate(
+        zip(sources, bind(sources, positions, text_positions), strict=True), 1
+    ):
+        structure = DiagramSource(format="plantuml", text=source.text)
+        if choice is not None:
+            figures[choice][1].source = structure
+            continue
+        last_line = next(
+            (line.strip() for line in reversed(source.text.splitlines()) if line.strip()), ""
+        )
+        label = f"PlantUML diagram {number}"
+        figure = Figure(id=sha256_bytes(source.text.encode("utf-8")), origin="vector", label=label,
+                        source=structure)  # fmt: skip
+        placed.append((source.last, _Picture(b"", 1, last_line, label, ""), figure))
+    placed.sort(key=lambda item: item[0])
+    return [(picture, figure) for _, picture, figure in placed]
+
+
+_CODE_NAMES = {"mermaid": "Mermaid", "graphviz": "Graphviz", "plantuml": "PlantUML"}
+
+
+def _code_figures(blocks: list[tuple[str, str]], figure_dir: Path) -> list[tuple[_Picture, Figure]]:
+    """Diagram code blocks (```mermaid, ```dot, ```plantuml; PlantUML in HTML <pre>) as
+    figures, each placed after the text block holding its code (which stays text). A
+    Graphviz block dot cannot lay out stays text only."""
     out = []
-    for number, (language, code) in enumerate(code_blocks(markdown), start=1):
+    for number, (language, code) in enumerate(blocks, start=1):
         anchor = next((line.strip() for line in code.splitlines() if line.strip()), "")
-        label = f"{'Mermaid' if language == 'mermaid' else 'Graphviz'} diagram {number}"
+        label = f"{_CODE_NAMES[language]} diagram {number}"
         picture = _Picture(b"", 1, anchor, label, "")
         try:
-            figure = (
-                code_figure(code, label)
-                if language == "mermaid"
-                else dot_figure(code, label, figure_dir)
-            )
+            if language == "mermaid":
+                figure = code_figure(code, label)
+            elif language == "plantuml":
+                figure = plantuml_figure(code, label, figure_dir)
+            else:
+                figure = dot_figure(code, label, figure_dir)
         except LoadError as error:
             log.warning("%s: kept as text only: %s", label, error)
             continue
@@ -536,6 +626,8 @@ def _place(blocks: list[TextBlock], figures: list[tuple[_Picture, Figure]]) -> l
                 if isinstance(elements[i], TextBlock) and picture.anchor in elements[i].text:
                     at = i + 1
                     break
+        if at is None and picture.paragraph >= 0 and not picture.anchor:
+            at = cursor  # a DOCX picture before any text (a cover logo): the start
         if at is None:
             pages = [i for i, e in enumerate(elements) if e.page <= picture.page]
             at = max(pages[-1] + 1 if pages else len(elements), cursor)
@@ -588,9 +680,17 @@ def load_office(
     for line in toc:
         furniture.setdefault(line.lower(), line)
     figures = _figures(pictures, Path(figure_dir), settings)
+    if suffix == ".docx":
+        try:
+            figures = _bind_plantuml(path, figures)
+        except Exception as exc:  # the sources stay text; the pictures stay figures
+            log.warning("%s: PlantUML sources not bound: %s", path.name, _first_line(exc))
     if suffix in (".md", ".markdown"):
         markdown = path.read_text(encoding="utf-8", errors="replace")
-        figures += _code_figures(markdown, Path(figure_dir))
+        figures += _code_figures(code_blocks(markdown), Path(figure_dir))
+    elif suffix in (".html", ".htm"):
+        page = path.read_text(encoding="utf-8", errors="replace")
+        figures += _code_figures([("plantuml", c) for c in html_plantuml(page)], Path(figure_dir))
     if not blocks and not figures:
         return _empty(path, list(furniture.values()))
     title = next((b.text for b in blocks if b.kind is TextKind.heading), path.stem)

@@ -78,6 +78,8 @@ FLOW_LINKS = {
     ("thick", False): "===",
 }
 CLASS_FORBIDDEN = {";": ",", ":": ",", "~": "-", "{": "(", "}": ")"}
+GROUP_RECT = "rect rgb(240, 240, 240)"
+"""A PlantUML `group` frame (or a drawn one): Mermaid's nearest block, which takes no label."""
 SEQ_ARROWS = {"->>", "-->>", "->", "-->", "-x", "--x", "-)", "--)", "<<->>", "<<-->>"}
 
 
@@ -181,7 +183,12 @@ def _emit_sequence(graph: DiagramGraph) -> list[str]:
     for index, message in enumerate(messages):
         for block in sorted(blocks, key=lambda b: (b.start, -b.end)):
             if block.start == index:
-                lines.append("  " * depth + f"{block.kind} {escape_label(block.label)}".rstrip())
+                if block.kind == "group":  # no labelled group frame in Mermaid: a shaded span
+                    lines.append("  " * depth + GROUP_RECT)
+                else:
+                    lines.append(
+                        "  " * depth + f"{block.kind} {escape_label(block.label)}".rstrip()
+                    )
                 depth += 1
         for block in blocks:
             for label, first in block.branches:
