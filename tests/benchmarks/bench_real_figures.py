@@ -3,7 +3,7 @@ draw.io, Visio, Dia and raster tools (../shared/corpus/real-figures), read by th
 reader from the vector PDF and from the PNG, scored by ../shared/tools/diagram_score.py.
 
     python tests/benchmarks/bench_real_figures.py --out /tmp/real.json [--pred /tmp/real-pred]
-        [--corpus ../shared/corpus/real-figures] [--no-raster] [--only NAME] [--fit]
+        [--corpus ../shared/corpus/real-figures] [--no-raster | --no-vector] [--only NAME] [--fit]
     python tests/benchmarks/bench_real_figures.py --report /tmp/real.json [--fit]
 
 Each figure file is read as `ictrag caption FILE` reads it (`ictrag.caption.caption_file`,
@@ -243,6 +243,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("real-figures.json"))
     parser.add_argument("--report", type=Path, default=None, help="only re-report a results file")
     parser.add_argument("--no-raster", action="store_true")
+    parser.add_argument("--no-vector", action="store_true")
     parser.add_argument("--only", default=None)
     parser.add_argument("--fit", action="store_true")
     args = parser.parse_args()
@@ -253,7 +254,11 @@ def main() -> None:
         if not corpus.is_dir():
             sys.exit(f"{corpus} is absent")
         pred = args.pred or Path(tempfile.mkdtemp(prefix="real-figures-pred-"))
-        modes = ("vector",) if args.no_raster else MODES
+        modes = tuple(
+            m
+            for m in MODES
+            if not (m == "raster" and args.no_raster) and not (m == "vector" and args.no_vector)
+        )
         rows = read_all(corpus, pred, modes, args.only)
         score_all(rows, corpus, pred)
         args.out.write_text(json.dumps({"rows": rows}, indent=1))

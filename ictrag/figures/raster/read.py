@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 
 from ictrag.figures.graph import DiagramGraph, Edge
-from ictrag.figures.vector.diagram import Recovery
+from ictrag.figures.raster.vectorize import TextLine, vectorize
+from ictrag.figures.vector.diagram import Recovery, recover_vector
 
 
 @dataclass
@@ -33,11 +34,32 @@ def recover_raster(image_path: str, ocr: bool = True, ocr_cache: str | None = No
     if ocr:
         from ictrag.figures.raster.ocr import ocr_lines
 
-        lines = [line for line in ocr_lines(image_path, ocr_cache) if line.text.strip() and line.score >= 0.5]
+        lines = [
+            line
+            for line in ocr_lines(image_path, ocr_cache)
+            if line.text.strip() and line.score >= 0.5
+        ]
     texts = [(line.text.strip(), tuple(int(v) for v in line.bbox)) for line in lines]
     all_text = "\n".join(t for t, _ in texts)
     if not texts:
         return Recovery(DiagramGraph(kind="other"), 0.0, note="no text found", text="")
+    # Two readings: the pixels redrawn as vector drawings for the vector readers, and the
+    # pixel rules below. A call flow beats a graph (lifelines are strong evidence), then
+    # the reading that explains more links wins; the redrawing on a tie.
+    redrawn = recover_vector(vectorize(image, [TextLine(t, b) for t, b in texts]))
+    rules = _recover_rules(image, texts, all_text)
+    if _structured(redrawn.graph) and _links(redrawn.graph) >= _links(rules.graph):
+        redrawn.text = all_text
+        redrawn.note = f"raster redrawn as vector; {redrawn.note}".rstrip("; ")
+        return redrawn
+    return rules
+
+
+def _links(graph: DiagramGraph) -> tuple[bool, int]:
+    return graph.kind == "sequence", len(graph.edges) + len(graph.messages)
+
+
+def _recover_rules(image: np.ndarray, texts, all_text: str) -> Recovery:
     ink = _binarize(image)
     boxes = _boxes(ink, texts, _vertical_lines(ink))
     graph = DiagramGraph(kind="flowchart")
@@ -80,6 +102,12 @@ def recover_raster(image_path: str, ocr: bool = True, ocr_cache: str | None = No
     confidence = round(0.35 + 0.35 * used + 0.1 * min(1.0, len(graph.edges) / len(boxes)), 3)
     stats = {"boxes": len(boxes), "edges": len(graph.edges), "text_used": round(used, 3)}
     return Recovery(graph, confidence, free_text, stats, "raster", all_text)
+
+
+def _structured(graph: DiagramGraph) -> bool:
+    if graph.kind == "sequence":
+        return len(graph.participants) >= 2 and len(graph.messages) >= 1
+    return len(graph.nodes) >= 2 and len(graph.edges) >= 1
 
 
 def _binarize(gray: np.ndarray) -> np.ndarray:

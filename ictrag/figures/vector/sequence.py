@@ -62,16 +62,20 @@ def _vertical_pieces(prims: Primitives) -> list[tuple[float, float, float]]:
         for s in prims.strokes
         if width(s.box) <= 1.5 and height(s.box) >= 0.5 * prims.font
     ]
+    # thin tall boxes: a lifeline drawn as a box, or an activation bar hiding the lifeline
+    # under it (a raster figure shows no line there)
     pieces += [
         (center(s.box)[0], s.box[1], s.box[3])
         for s in prims.shapes
-        if width(s.box) <= 1.2 * prims.font and height(s.box) >= 0.3 * height(prims.bbox)
+        if width(s.box) <= 1.2 * prims.font
+        and height(s.box) >= max(2 * prims.font, 2 * width(s.box))
     ]
     return pieces
 
 
-def _runs(pieces: list[tuple[float, float, float]], gap: float) -> list[Lifeline]:
-    """The longest run of touching pieces at each x."""
+def _runs(pieces: list[tuple[float, float, float]], gap: float, covers=()) -> list[Lifeline]:
+    """The longest run of touching pieces at each x. A longer gap is bridged where boxes
+    or text drawn over the line (`covers`) hide it: a raster figure shows no line there."""
     columns: list[list[tuple[float, float, float]]] = []
     for piece in sorted(pieces):
         column = next((c for c in columns if abs(c[0][0] - piece[0]) < 2.0), None)
@@ -82,9 +86,11 @@ def _runs(pieces: list[tuple[float, float, float]], gap: float) -> list[Lifeline
     out = []
     for column in columns:
         column.sort(key=lambda p: p[1])
+        x = column[0][0]
+        over = sorted((b[1], b[3]) for b in covers if b[0] - 1.0 <= x <= b[2] + 1.0)
         best = current = [column[0][1], column[0][2]]
         for _, y0, y1 in column[1:]:
-            if y0 <= current[1] + gap:
+            if y0 <= current[1] + gap or _hidden(current[1], y0, over, gap):
                 current[1] = max(current[1], y1)
             else:
                 current = [y0, y1]
@@ -95,8 +101,18 @@ def _runs(pieces: list[tuple[float, float, float]], gap: float) -> list[Lifeline
     return out
 
 
+def _hidden(y0: float, y1: float, over: list[tuple[float, float]], slack: float) -> bool:
+    """The covers, chained with gaps under `slack`, span y0..y1."""
+    reached = y0
+    for top, bottom in over:
+        if top <= reached + slack:
+            reached = max(reached, bottom)
+    return reached + slack >= y1
+
+
 def find_lifelines(prims: Primitives) -> list[Lifeline]:
-    runs = _runs(_vertical_pieces(prims), 2.0 * prims.font)
+    covers = [s.box for s in prims.shapes] + [t.box for t in prims.texts]
+    runs = _runs(_vertical_pieces(prims), 2.0 * prims.font, covers)
     long = [r for r in runs if r.bottom - r.top >= 0.3 * (height(prims.bbox) or 1.0)]
     kept: list[Lifeline] = []
     # Outlines of activation bars and doubled lines run beside a longer lifeline.
