@@ -43,7 +43,7 @@ class TextLine:
     """In the image's pixels."""
 
 
-def binarize(gray: np.ndarray) -> np.ndarray:
+def binarize(gray: np.ndarray, text_px: float = 20.0) -> np.ndarray:
     """Ink: what is nearer the darkest marks than the background, and lighter marks that
     have background right beside them (thin grey lines). The soft shadows some renderers
     draw beside boxes are neither: their middle is far from both."""
@@ -56,17 +56,23 @@ def binarize(gray: np.ndarray) -> np.ndarray:
     weak = gray < background - 45
     paper = (gray >= background - 20).astype(np.uint8)
     near_paper = cv2.dilate(paper, np.ones((5, 5), np.uint8)) > 0
-    # a flat grey fill (a grey arrowhead) is ink too; a shadow is a gradient
+    # a small flat grey mark (a grey arrowhead) is ink too; a shadow is a gradient, and a
+    # large flat grey area is a box's fill
     kernel = np.ones((3, 3), np.uint8)
     flat = (cv2.dilate(gray, kernel).astype(int) - cv2.erode(gray, kernel).astype(int)) <= 10
-    return np.where(strong | (weak & (near_paper | flat)), 255, 0).astype(np.uint8)
+    marks = (weak & flat & ~near_paper).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    small = np.zeros(count, dtype=bool)
+    small[1:] = np.maximum(stats[1:, 2], stats[1:, 3]) <= 1.5 * text_px
+    ink = strong | (weak & near_paper) | small[labels]
+    return np.where(ink, 255, 0).astype(np.uint8)
 
 
 def vectorize(gray: np.ndarray, lines: list[TextLine]) -> VectorContent:
     heights = sorted(line.bbox[3] - line.bbox[1] for line in lines)
     text_px = heights[len(heights) // 2] if heights else 20.0
     shrink = max(1.0, text_px / WORK_HEIGHT)
-    ink = binarize(gray)
+    ink = binarize(gray, text_px)
     if shrink > 1.0:
         size = (round(ink.shape[1] / shrink), round(ink.shape[0] / shrink))
         ink = np.where(cv2.resize(ink, size, interpolation=cv2.INTER_AREA) > 60, 255, 0)
@@ -134,11 +140,13 @@ def _without_letters(ink: np.ndarray, boxes, th: float) -> np.ndarray:
     if not boxes:
         return out
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    grow = 0.25 * th
+    # OCR boxes can clip a word's last letter, not its height; a dashed line running just
+    # above or below a label must not go with its letters
+    grow, rise = 0.25 * th, 2.0
     x, y, w, h = (stats[1:, i].astype(float) for i in range(4))
     letter = np.zeros(count, dtype=bool)
     for x0, y0, x1, y1 in boxes:
-        inside = (x >= x0 - grow) & (y >= y0 - grow) & (x + w <= x1 + grow) & (y + h <= y1 + grow)
+        inside = (x >= x0 - grow) & (y >= y0 - rise) & (x + w <= x1 + grow) & (y + h <= y1 + rise)
         letter[1:] |= inside
     out[letter[labels]] = 0
     return out

@@ -62,6 +62,20 @@ def _vertical_pieces(prims: Primitives) -> list[tuple[float, float, float]]:
         for s in prims.strokes
         if width(s.box) <= 1.5 and height(s.box) >= 0.5 * prims.font
     ]
+    # two close parallel verticals: the sides of an activation bar whose top and bottom were
+    # lost (a raster figure with frames drawn across the bar), standing for the lifeline
+    verticals = sorted(
+        (s for s in prims.strokes if width(s.box) <= 1.5 and height(s.box) >= prims.font),
+        key=lambda s: s.box[0],
+    )
+    for i, a in enumerate(verticals):
+        for b in verticals[i + 1 :]:
+            gap = b.box[0] - a.box[0]
+            if gap > 1.5 * prims.font:
+                break
+            top, bottom = max(a.box[1], b.box[1]), min(a.box[3], b.box[3])
+            if gap >= 0.4 * prims.font and bottom - top >= prims.font:
+                pieces.append(((center(a.box)[0] + center(b.box)[0]) / 2, top, bottom))
     # thin tall boxes: a lifeline drawn as a box, or an activation bar hiding the lifeline
     # under it (a raster figure shows no line there)
     pieces += [
@@ -73,12 +87,18 @@ def _vertical_pieces(prims: Primitives) -> list[tuple[float, float, float]]:
     return pieces
 
 
-def _runs(pieces: list[tuple[float, float, float]], gap: float, covers=()) -> list[Lifeline]:
+def _runs(
+    pieces: list[tuple[float, float, float]],
+    gap: float,
+    covers=(),
+    align: float = 2.0,
+    margin: float = 3.0,
+) -> list[Lifeline]:
     """The longest run of touching pieces at each x. A longer gap is bridged where boxes
-    or text drawn over the line (`covers`) hide it: a raster figure shows no line there."""
+    drawn over the line (`covers`) hide it: a raster figure shows no line there."""
     columns: list[list[tuple[float, float, float]]] = []
     for piece in sorted(pieces):
-        column = next((c for c in columns if abs(c[0][0] - piece[0]) < 2.0), None)
+        column = next((c for c in columns if abs(c[0][0] - piece[0]) < align), None)
         if column is None:
             columns.append([piece])
         else:
@@ -87,17 +107,24 @@ def _runs(pieces: list[tuple[float, float, float]], gap: float, covers=()) -> li
     for column in columns:
         column.sort(key=lambda p: p[1])
         x = column[0][0]
-        over = sorted((b[1], b[3]) for b in covers if b[0] - 1.0 <= x <= b[2] + 1.0)
+        # a cover hides the line only if it reaches well past it on both sides
+        over = sorted((b[1], b[3]) for b in covers if b[0] + margin <= x <= b[2] - margin)
         best = current = [column[0][1], column[0][2]]
         for _, y0, y1 in column[1:]:
-            if y0 <= current[1] + gap or _hidden(current[1], y0, over, gap):
+            # a longer open gap only between long stretches (the line lost around an
+            # arrowhead or a box in a raster figure), never between short strokes
+            long = current[1] - current[0] >= 1.5 * gap and y1 - y0 >= gap
+            reach = 1.25 * gap if long else gap
+            if y0 <= current[1] + reach or _hidden(current[1], y0, over, gap):
                 current[1] = max(current[1], y1)
             else:
                 current = [y0, y1]
             if current[1] - current[0] > best[1] - best[0]:
                 best = current
-        xs = [p[0] for p in column]
-        out.append(Lifeline(sum(xs) / len(xs), best[0], best[1]))
+        # where the line mostly runs: a bar's sides beside it weigh by their length
+        weights = [max(p[2] - p[1], 1e-3) for p in column]
+        x = sum(p[0] * w for p, w in zip(column, weights, strict=True)) / sum(weights)
+        out.append(Lifeline(x, best[0], best[1]))
     return out
 
 
@@ -111,8 +138,10 @@ def _hidden(y0: float, y1: float, over: list[tuple[float, float]], slack: float)
 
 
 def find_lifelines(prims: Primitives) -> list[Lifeline]:
-    covers = [s.box for s in prims.shapes] + [t.box for t in prims.texts]
-    runs = _runs(_vertical_pieces(prims), 2.0 * prims.font, covers)
+    # boxes drawn over the line (dividers, notes, bars); text is not one: a self-message's
+    # label beside a stroke would chain the strokes of a column of loops into a lifeline
+    covers = [s.box for s in prims.shapes]
+    runs = _runs(_vertical_pieces(prims), 2.0 * prims.font, covers, 0.45 * prims.font)
     long = [r for r in runs if r.bottom - r.top >= 0.3 * (height(prims.bbox) or 1.0)]
     kept: list[Lifeline] = []
     # Outlines of activation bars and doubled lines run beside a longer lifeline.
