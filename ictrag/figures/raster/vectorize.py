@@ -84,12 +84,14 @@ def vectorize(gray: np.ndarray, lines: list[TextLine]) -> VectorContent:
     ink = _without_letters(ink, boxes, th)
     line_width = _line_width(ink)
     paths: list[Path] = []
-    # outlines before the text boxes are cleared: a label's box often overlaps an outline
+    # marks first (an arrowhead touching a box would be cut by clearing the outline), but
+    # cleared last (clearing them first could open the outline they touch); outlines
+    # before the text boxes are cleared: a label's box often overlaps an outline
+    cleared, marks = _solid_marks(ink, th, line_width)
     ink, shapes = _outlines(ink, th, line_width)
-    paths += shapes
+    ink[cleared == 0] = 0
+    paths += shapes + marks
     ink = _without_text(ink, boxes, th)
-    ink, marks = _solid_marks(ink, th, line_width)
-    paths += marks
     lines_ = _strokes(ink, th, line_width)
     lines_ = _bridge_text(lines_, boxes, th, line_width)
     lines_ = _bridge_slanted(lines_, boxes, th)
@@ -211,6 +213,7 @@ def _outlines(ink: np.ndarray, th: float, lw: float) -> tuple[np.ndarray, list[P
     if hierarchy is None:
         return rest, paths
     ring = _ring(lw)
+    found: list = []
     for contour, info in zip(contours, hierarchy[0], strict=False):
         if info[3] < 0:
             continue
@@ -228,12 +231,41 @@ def _outlines(ink: np.ndarray, th: float, lw: float) -> tuple[np.ndarray, list[P
         kind, points = shape
         if kind == "rect" and _sides_run_on(ink, (x, y, x + w, y + h), lw, th):
             continue
-        grow = lw / 2 + 0.5
-        paths.append(_closed_path(kind, points, (x, y, x + w, y + h), grow, lw))
+        found.append([kind, points, (x, y, x + w, y + h)])
         mask = np.zeros_like(ink)
         cv2.drawContours(mask, [contour], -1, 255, thickness=2 * ring)
         rest[mask > 0] = 0
+    grow = lw / 2 + 0.5
+    for kind, points, box in _join_compartments(found, lw, th):
+        paths.append(_closed_path(kind, points, box, grow, lw))
     return rest, paths
+
+
+def _join_compartments(found: list, lw: float, th: float) -> list:
+    """Holes stacked on one another with the same sides, one rule between them, are the
+    compartments of one box (a state's name over its description, a class's parts); the
+    rule may be doubled."""
+    slack = max(2 * lw + 3, 0.4 * th)
+    found = sorted(found, key=lambda f: (f[2][0], f[2][1]))
+    out: list = []
+    for kind, points, box in found:
+        upper = next(
+            (
+                o
+                for o in out
+                if abs(o[2][0] - box[0]) <= slack
+                and abs(o[2][2] - box[2]) <= slack
+                and -slack <= box[1] - o[2][3] <= slack
+            ),
+            None,
+        )
+        if upper is None:
+            out.append([kind, points, box])
+            continue
+        ub = upper[2]
+        upper[2] = (min(ub[0], box[0]), ub[1], max(ub[2], box[2]), box[3])
+        upper[0] = "rect" if "rect" in (upper[0], kind) else upper[0]
+    return out
 
 
 def _ring(lw: float) -> int:
