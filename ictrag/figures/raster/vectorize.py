@@ -147,9 +147,12 @@ def _without_letters(ink: np.ndarray, boxes, th: float) -> np.ndarray:
     grow, rise = 0.25 * th, 2.0
     x, y, w, h = (stats[1:, i].astype(float) for i in range(4))
     letter = np.zeros(count, dtype=bool)
+    # in the margin beside the box, a thin straight mark is a dash of a line, not a letter
+    dash = np.maximum(w, h) >= 3 * np.maximum(1.0, np.minimum(w, h))
     for x0, y0, x1, y1 in boxes:
         inside = (x >= x0 - grow) & (y >= y0 - rise) & (x + w <= x1 + grow) & (y + h <= y1 + rise)
-        letter[1:] |= inside
+        within = (x >= x0) & (x + w <= x1)
+        letter[1:] |= inside & (within | ~dash)
     out[letter[labels]] = 0
     return out
 
