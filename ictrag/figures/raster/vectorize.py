@@ -90,6 +90,7 @@ def vectorize(gray: np.ndarray, lines: list[TextLine]) -> VectorContent:
     cleared, marks = _solid_marks(ink, th, line_width)
     ink, shapes = _outlines(ink, th, line_width)
     ink[cleared == 0] = 0
+    marks = [m for m in marks if not _shadow(m, shapes, th, line_width)]
     paths += shapes + marks
     ink = _without_text(ink, boxes, th)
     lines_ = _strokes(ink, th, line_width)
@@ -174,7 +175,10 @@ def _without_text(ink: np.ndarray, boxes, th: float) -> np.ndarray:
         right = out[ya:yb, xb : xb + reach]
         # A row inked across much of the box that carries on outside it is a (dashed)
         # line under or through the text; so is such a column.
-        rows = ((region > 0).mean(axis=1) > 0.45) & (_near(left, 1) | _near(right, 1))
+        fill = (region > 0).mean(axis=1)
+        rows = ((fill > 0.45) & (_near(left, 1) | _near(right, 1))) | (
+            (fill > 0.3) & _near(left, 1) & _near(right, 1)
+        )
         top = out[max(0, ya - reach) : ya, xa:xb]
         bottom = out[yb : yb + reach, xa:xb]
         cols = ((region > 0).mean(axis=0) > 0.45) & (_near(top, 0) | _near(bottom, 0))
@@ -269,6 +273,21 @@ def _join_compartments(found: list, lw: float, th: float) -> list:
         upper[2] = (min(ub[0], box[0]), ub[1], max(ub[2], box[2]), box[3])
         upper[0] = "rect" if "rect" in (upper[0], kind) else upper[0]
     return out
+
+
+def _shadow(mark: Path, shapes: list[Path], th: float, lw: float) -> bool:
+    """A filled bar along a box's bottom or right side is the box's shadow."""
+    x0, y0, x1, y1 = mark.rect
+    if mark.items[0][0] != "re" or min(x1 - x0, y1 - y0) > 0.5 * th:
+        return False
+    near = _ring(lw) + 3
+    for shape in shapes:
+        sx0, sy0, sx1, sy1 = shape.rect
+        below = abs(y0 - sy1) <= near and x0 >= sx0 - near and x1 <= sx1 + near
+        beside = abs(x0 - sx1) <= near and y0 >= sy0 - near and y1 <= sy1 + near
+        if below or beside:
+            return True
+    return False
 
 
 def _ring(lw: float) -> int:
