@@ -285,3 +285,22 @@ def _unique_slug(label: str, taken) -> str:
         n += 1
         slug = f"{base}_{n}"
     return slug
+
+
+def state_node(graph: DiagramGraph, stack: list[Group], ref: str, as_source: bool) -> str:
+    """The node a state-diagram reference names, added when new: `[*]` is the start (as a
+    source) or end (as a target) of the innermost open composite state in `stack`, which a
+    state not yet in any group joins."""
+    scope = stack[-1].id if stack else ""
+    if ref == "[*]":
+        kind = "start" if as_source else "end"
+        node_id = f"{scope}__{kind}__" if scope else f"__{kind}__"
+        graph.add_node(node_id, kind, kind)
+    else:
+        node_id = ref
+        if node_id not in graph.nodes:
+            graph.add_node(node_id, shape="state")
+    placed = any(node_id in group.members for group in graph.groups)
+    if stack and not placed and node_id != stack[-1].id:
+        stack[-1].members.append(node_id)
+    return node_id

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ictrag.figures.graph import Block, DiagramGraph, Edge, Group, Note
+from ictrag.figures.graph import Block, DiagramGraph, Edge, Group, Note, state_node
 
 
 class PlantUMLError(ValueError):
@@ -380,24 +380,6 @@ def _parse_state(lines: list[str]) -> DiagramGraph:
     graph = DiagramGraph(kind="state")
     stack: list[Group] = []
 
-    def state(ref: str, as_source: bool) -> str:
-        scope = stack[-1].id if stack else ""
-        if ref == "[*]":
-            kind = "start" if as_source else "end"
-            node_id = f"{scope}__{kind}__" if scope else f"__{kind}__"
-            graph.add_node(node_id, kind, kind)
-        else:
-            node_id = ref
-            if node_id not in graph.nodes:
-                graph.add_node(node_id, shape="state")
-        if (
-            stack
-            and node_id != stack[-1].id
-            and not any(node_id in g.members for g in graph.groups)
-        ):
-            stack[-1].members.append(node_id)
-        return node_id
-
     for line in lines:
         if line == "}":
             if stack:
@@ -405,12 +387,13 @@ def _parse_state(lines: list[str]) -> DiagramGraph:
             continue
         match = _TRANSITION.match(line)
         if match:
-            source, target = state(match["a"], True), state(match["b"], False)
+            source = state_node(graph, stack, match["a"], True)
+            target = state_node(graph, stack, match["b"], False)
             graph.edges.append(Edge(source, target, _name(match["label"] or "")))
             continue
         match = _STATE_AS.match(line)
         if match:
-            node_id = state(match["id"], True)
+            node_id = state_node(graph, stack, match["id"], True)
             if match["label"]:
                 graph.nodes[node_id].label = _name(match["label"])
             if match["open"]:

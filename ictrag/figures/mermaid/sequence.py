@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ictrag.figures.graph import Block, DiagramGraph, Edge, Group, Note
+from ictrag.figures.graph import Block, DiagramGraph, Edge, Group, Note, state_node
 from ictrag.figures.mermaid.syntax import (
     IGNORED_KEYWORDS,
     Line,
@@ -154,22 +154,6 @@ def parse_state(lines: list[Line], graph: DiagramGraph) -> None:
         raise MermaidError("note is never closed with 'end note'")
 
 
-def _state(graph: DiagramGraph, stack: list[Group], ref: str, as_source: bool) -> str:
-    scope = stack[-1].id if stack else ""
-    if ref == "[*]":
-        kind = "start" if as_source else "end"
-        node_id = f"{scope}__{kind}__" if scope else f"__{kind}__"
-        graph.add_node(node_id, kind, kind)
-    else:
-        node_id = ref
-        if node_id not in graph.nodes:
-            graph.add_node(node_id, shape="state")
-    placed = any(node_id in group.members for group in graph.groups)
-    if stack and not placed and node_id != stack[-1].id:
-        stack[-1].members.append(node_id)
-    return node_id
-
-
 def _open_composite(graph: DiagramGraph, stack: list[Group], node_id: str) -> None:
     group = graph.group(node_id)
     if group is None:
@@ -189,20 +173,20 @@ def _state_line(text: str, graph: DiagramGraph, stack: list[Group]) -> Note | No
         return None
     match = TRANSITION.match(text)
     if match:
-        source = _state(graph, stack, match["a"], True)
-        target = _state(graph, stack, match["b"], False)
+        source = state_node(graph, stack, match["a"], True)
+        target = state_node(graph, stack, match["b"], False)
         graph.edges.append(Edge(source, target, clean_label(match["label"] or "")))
         return None
     match = STATE_AS.match(text)
     if match:
-        _state(graph, stack, match["id"], True)
+        state_node(graph, stack, match["id"], True)
         graph.add_node(match["id"], clean_label(match["label"]))
         if match["open"]:
             _open_composite(graph, stack, match["id"])
         return None
     match = STATE_ID.match(text)
     if match:
-        node_id = _state(graph, stack, match["id"], True)
+        node_id = state_node(graph, stack, match["id"], True)
         stereo = (match["stereo"] or "").strip("<>")
         if stereo in ("fork", "join", "choice"):
             graph.nodes[node_id].shape = stereo
@@ -216,7 +200,7 @@ def _state_line(text: str, graph: DiagramGraph, stack: list[Group]) -> Note | No
         return None if match["text"] is not None else note
     match = STATE_DESC.match(text)
     if match:
-        node_id = _state(graph, stack, match["id"], True)
+        node_id = state_node(graph, stack, match["id"], True)
         node = graph.nodes[node_id]
         description = clean_label(match["text"])
         if node.label == node.id:
@@ -225,7 +209,7 @@ def _state_line(text: str, graph: DiagramGraph, stack: list[Group]) -> Note | No
             node.attrs.append(description)
         return None
     if re.fullmatch(r"[\w.-]+(:::[\w-]+)?", text):
-        _state(graph, stack, text.split(":::")[0], True)
+        state_node(graph, stack, text.split(":::")[0], True)
         return None
     raise MermaidError(f"cannot read {text!r}")
 

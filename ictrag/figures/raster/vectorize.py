@@ -390,7 +390,7 @@ def _solid_marks(ink: np.ndarray, th: float, lw: float) -> tuple[np.ndarray, lis
         blob = region.astype(np.uint8) * 255
         contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         contour = max(contours, key=cv2.contourArea) + np.array([xa, ya])
-        path = _mark_path(contour, (x, y, x + w, y + h), area, th, lw)
+        path = _mark_path(contour, (x, y, x + w, y + h), area, th)
         if path is None:
             continue
         paths.append(path)
@@ -399,7 +399,7 @@ def _solid_marks(ink: np.ndarray, th: float, lw: float) -> tuple[np.ndarray, lis
     return rest, paths
 
 
-def _mark_path(contour, box, area: int, th: float, lw: float) -> Path | None:
+def _mark_path(contour, box, area: int, th: float) -> Path | None:
     """A solid mark by the figure it fills best: a triangle (an arrowhead), a disc (a dot)
     or its box (a bar or a filled box)."""
     x0, y0, x1, y1 = box
@@ -545,7 +545,9 @@ def _bridge_slanted(lines: list[Polyline], boxes, th: float) -> list[Polyline]:
             merged[i] = (first + second, lines[i][1] or lines[j][1])
         if not merged:
             return lines
-        lines = [merged.get(i, line) for i, line in enumerate(lines) if i not in used or i in merged]
+        lines = [
+            merged.get(i, line) for i, line in enumerate(lines) if i not in used or i in merged
+        ]
 
 
 def _aligned(a, side_a: int, b, side_b: int) -> bool:
