@@ -3,7 +3,7 @@ text boxes, as the O-RAN specifications carry them beside the rendered PNG) boun
 picture they describe.
 
 Positions are indices into `body.iter(w:p)` (every paragraph in document order, text-box
-and mc:Fallback copies included), the order `office._docx_pictures` numbers pictures in.
+and mc:Fallback copies included), the order `docx_pictures.docx_pictures` numbers pictures in.
 A source binds to, in this order:
 
 1. a picture in a paragraph that holds one of the source's text boxes (box and picture

@@ -22,10 +22,8 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-import re
 import threading
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from ictrag.config import LoadSettings
@@ -36,9 +34,11 @@ from ictrag.load.diagram_code import (
     html_plantuml,
     plantuml_figure,
 )
+from ictrag.load.docx_pictures import docx_pictures
 from ictrag.load.docx_plantuml import bind, docx_sources
 from ictrag.load.drawingml import Drawing, drawing_figure, is_diagram, read_tree
 from ictrag.load.errors import LoadError
+from ictrag.load.picture import CAPTION_RE, Picture
 from ictrag.load.render import ImageError, save_image_bytes
 from ictrag.model import (
     DiagramSource,
@@ -65,7 +65,6 @@ MIME = {
     ".markdown": "text/markdown",
     ".txt": "text/plain",
 }
-CAPTION_RE = re.compile(r"^\s*(figure|fig\.|图)\s*[\dA-Z][\w.\-]*", re.IGNORECASE)
 _KINDS = {
     "NarrativeText": TextKind.paragraph,
     "Text": TextKind.paragraph,
@@ -148,28 +147,6 @@ def ensure_offline_nlp() -> bool:
         tokenize._get_nlp = lambda: fallback
         _nlp_patched = True
         return True
-
-
-@dataclass
-class _Picture:
-    data: bytes
-    page: int
-    anchor: str
-    """Text of the block just before the picture, where it is inserted; '' = end of page."""
-    label: str
-    context: str
-    embedded: str = ""
-    """The suffix of an embedded drawing (".vsdx", ".vsd") that `data` holds; '' = an image."""
-    drawing: Drawing | None = None
-    """A native drawing (slide shapes and connectors) read as cells; `data` is then empty."""
-    paragraph: int = -1
-    """DOCX: the position of the paragraph holding the picture (docx_plantuml numbering)."""
-
-
-_OLE = "{urn:schemas-microsoft-com:office:office}OLEObject"
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-DRAWING_PROGIDS = ("Visio.",)
-"""OLE objects read as drawings (through LibreOffice) instead of their preview picture."""
 
 
 def _first_line(exc: BaseException) -> str:
@@ -288,44 +265,6 @@ class _UmlSpan:
         return inside
 
 
-def _docx_pictures(path: Path) -> list[_Picture]:
-    import docx
-    from docx.oxml.ns import qn
-
-    document = docx.Document(str(path))
-    related = document.part.related_parts
-    paragraphs = []  # (text, style, [blob]) in document order, table cells included
-    for para in document.element.body.iter(qn("w:p")):
-        text = "".join(node.text or "" for node in para.iter(qn("w:t"))).strip()
-        style = para.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
-        style_name = style.get(qn("w:val"), "") if style is not None else ""
-        blobs: list[tuple[bytes, str]] = []
-        for blip in para.iter(qn("a:blip")):
-            part = related.get(blip.get(qn("r:embed")) or "")
-            if part is not None and hasattr(part, "blob"):
-                blobs.append((part.blob, ""))
-        for ole in para.iter(_OLE):
-            part = related.get(ole.get(_REL_ID) or "")
-            if ole.get("ProgID", "").startswith(DRAWING_PROGIDS) and hasattr(part, "blob"):
-                blobs.append((part.blob, Path(str(part.partname)).suffix.lower()))
-        paragraphs.append((text, style_name, blobs))
-    pictures = []
-    for i, (_, _, blobs) in enumerate(paragraphs):
-        if not blobs:
-            continue
-        before = [t for t, _, _ in paragraphs[max(0, i - 3) : i] if t]
-        after = [(t, s) for t, s, _ in paragraphs[i + 1 : i + 3] if t]
-        label = next((t for t, s in after if CAPTION_RE.match(t) or s.lower() == "caption"), "")
-        if not label and before and CAPTION_RE.match(before[-1]):
-            label = before[-1]
-        context = " ".join([*before[-2:], *(t for t, _ in after[:1])])
-        anchor = before[-1] if before else ""
-        pictures.extend(
-            _Picture(blob, 1, anchor, label, context, kind, paragraph=i) for blob, kind in blobs
-        )
-    return pictures
-
-
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
 
@@ -411,7 +350,7 @@ def _place_text_boxes(blocks: list[TextBlock], boxes: list[tuple[str, list[str]]
         cursor = at + len(new)
 
 
-def _pptx_pictures(path: Path, bullets: set[str]) -> list[_Picture]:
+def _pptx_pictures(path: Path, bullets: set[str]) -> list[Picture]:
     """Pictures per slide; also fills `bullets` with the paragraphs of body placeholders."""
     from pptx import Presentation
     from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
@@ -448,7 +387,7 @@ def _pptx_pictures(path: Path, bullets: set[str]) -> list[_Picture]:
         drawing = _slide_drawing(slide, number)
         icons: set[str] = set()
         if drawing is not None:
-            pictures.append(_Picture(b"", number, "", label, context, drawing=drawing))
+            pictures.append(Picture(b"", number, "", label, context, drawing=drawing))
             joined = drawing.joined()
             icons = {shape_id for shape_id, cell in drawing.members.items() if cell in joined}
         for shape in shapes:
@@ -458,7 +397,7 @@ def _pptx_pictures(path: Path, bullets: set[str]) -> list[_Picture]:
                 blob = shape.image.blob  # pictures and picture placeholders
             except (AttributeError, ValueError, KeyError):
                 continue
-            pictures.append(_Picture(blob, number, "", label, context))
+            pictures.append(Picture(blob, number, "", label, context))
     return pictures
 
 
@@ -474,8 +413,8 @@ def _slide_drawing(slide, number: int) -> Drawing | None:
 
 
 def _figures(
-    pictures: list[_Picture], figure_dir: Path, settings: LoadSettings
-) -> list[tuple[_Picture, Figure]]:
+    pictures: list[Picture], figure_dir: Path, settings: LoadSettings
+) -> list[tuple[Picture, Figure]]:
     out = []
     drawings = [picture for picture in pictures if picture.embedded]
     converted = iter(_drawing_figures(drawings, figure_dir, settings))
@@ -510,7 +449,7 @@ def _figures(
 
 
 def _drawing_figures(
-    drawings: list[_Picture], figure_dir: Path, settings: LoadSettings
+    drawings: list[Picture], figure_dir: Path, settings: LoadSettings
 ) -> list[Figure | None]:
     """Embedded drawings (Visio) through one LibreOffice run: a vector figure each, or None
     for one that did not convert (one warning line each; the rest of the document goes on)."""
@@ -553,8 +492,8 @@ def _drawing_figures(
 
 
 def _bind_plantuml(
-    path: Path, figures: list[tuple[_Picture, Figure]]
-) -> list[tuple[_Picture, Figure]]:
+    path: Path, figures: list[tuple[Picture, Figure]]
+) -> list[tuple[Picture, Figure]]:
     """PlantUML sources of a DOCX as the stated structure of the picture each binds to
     (docx_plantuml.bind); a source bound to no picture becomes a figure of its own, placed
     after its text. Figures come back in document order."""
@@ -570,7 +509,7 @@ def _bind_plantuml(
     positions = [
         (picture.paragraph, area) for (picture, _), area in zip(figures, areas, strict=True)
     ]
-    placed: list[tuple[int, _Picture, Figure]] = [(p.paragraph, p, f) for p, f in figures]
+    placed: list[tuple[int, Picture, Figure]] = [(p.paragraph, p, f) for p, f in figures]
     for number, (source, choice) in enumerate(
         zip(sources, bind(sources, positions, text_positions), strict=True), 1
     ):
@@ -584,7 +523,7 @@ def _bind_plantuml(
         label = f"PlantUML diagram {number}"
         figure = Figure(id=sha256_bytes(source.text.encode("utf-8")), origin="vector", label=label,
                         source=structure)  # fmt: skip
-        placed.append((source.last, _Picture(b"", 1, last_line, label, ""), figure))
+        placed.append((source.last, Picture(b"", 1, last_line, label, ""), figure))
     placed.sort(key=lambda item: item[0])
     return [(picture, figure) for _, picture, figure in placed]
 
@@ -592,7 +531,7 @@ def _bind_plantuml(
 _CODE_NAMES = {"mermaid": "Mermaid", "graphviz": "Graphviz", "plantuml": "PlantUML"}
 
 
-def _code_figures(blocks: list[tuple[str, str]], figure_dir: Path) -> list[tuple[_Picture, Figure]]:
+def _code_figures(blocks: list[tuple[str, str]], figure_dir: Path) -> list[tuple[Picture, Figure]]:
     """Diagram code blocks (```mermaid, ```dot, ```plantuml; PlantUML in HTML <pre>) as
     figures, each placed after the text block holding its code (which stays text). A
     Graphviz block dot cannot lay out stays text only."""
@@ -600,7 +539,7 @@ def _code_figures(blocks: list[tuple[str, str]], figure_dir: Path) -> list[tuple
     for number, (language, code) in enumerate(blocks, start=1):
         anchor = next((line.strip() for line in code.splitlines() if line.strip()), "")
         label = f"{_CODE_NAMES[language]} diagram {number}"
-        picture = _Picture(b"", 1, anchor, label, "")
+        picture = Picture(b"", 1, anchor, label, "")
         try:
             if language == "mermaid":
                 figure = code_figure(code, label)
@@ -615,7 +554,7 @@ def _code_figures(blocks: list[tuple[str, str]], figure_dir: Path) -> list[tuple
     return out
 
 
-def _place(blocks: list[TextBlock], figures: list[tuple[_Picture, Figure]]) -> list:
+def _place(blocks: list[TextBlock], figures: list[tuple[Picture, Figure]]) -> list:
     """Insert each figure after its anchor text (or at the end of its page), in order."""
     elements: list = list(blocks)
     cursor = 0
@@ -664,7 +603,7 @@ def load_office(
         boxes: list[tuple[str, list[str]]] = []
         toc: list[str] = []
         if suffix == ".docx":
-            pictures = _docx_pictures(path)
+            pictures = docx_pictures(path)
             boxes, toc = _docx_text_boxes(path), _docx_toc(path)
         elif suffix == ".pptx":
             pictures = _pptx_pictures(path, bullets)
