@@ -23,7 +23,6 @@ import importlib.util
 import logging
 import os
 import threading
-import zipfile
 from pathlib import Path
 
 from ictrag.config import LoadSettings
@@ -38,6 +37,7 @@ from ictrag.load.docx_pictures import docx_pictures
 from ictrag.load.docx_plantuml import bind, docx_sources
 from ictrag.load.drawingml import Drawing, drawing_figure, is_diagram, read_tree
 from ictrag.load.errors import LoadError
+from ictrag.load.ooxml import check, readable
 from ictrag.load.picture import CAPTION_RE, Picture
 from ictrag.load.render import ImageError, save_image_bytes
 from ictrag.model import (
@@ -560,9 +560,12 @@ def _place(blocks: list[TextBlock], figures: list[tuple[Picture, Figure]]) -> li
     cursor = 0
     for picture, figure in figures:
         at = None
-        if picture.anchor:
+        # whitespace aside: the XML drops the tab unstructured keeps ("4.2.2.2.2\tGeneral")
+        anchor = "".join(picture.anchor.split())
+        if anchor:
             for i in range(cursor, len(elements)):
-                if isinstance(elements[i], TextBlock) and picture.anchor in elements[i].text:
+                element = elements[i]
+                if isinstance(element, TextBlock) and anchor in "".join(element.text.split()):
                     at = i + 1
                     break
         if at is None and picture.paragraph >= 0 and not picture.anchor:
@@ -594,19 +597,27 @@ def load_office(
         raise LoadError(f"{path.name}: larger than {settings.max_file_mb} MB")
     if size == 0 or (suffix in _PLAIN and not path.read_bytes().strip()):
         return _empty(path)
-    if suffix in (".docx", ".pptx") and not zipfile.is_zipfile(path):
-        raise LoadError(f"{path.name}: not a valid {suffix[1:].upper()} file (not a zip package)")
+    if suffix in (".docx", ".pptx"):
+        check(path)
+        with readable(path) as package:
+            return _load_office(path, package, Path(figure_dir), settings)
+    return _load_office(path, path, Path(figure_dir), settings)
+
+
+def _load_office(path: Path, package: Path, figure_dir: Path, settings: LoadSettings) -> Document:
+    """`package`: what the parsers open (`path`, or its repaired copy: ooxml.readable)."""
+    suffix = path.suffix.lower()
     try:
-        elements = _partition(path)
+        elements = _partition(package)
         bullets: set[str] = set()  # pptx body-placeholder paragraphs: bullets of the layout
         pictures = []
         boxes: list[tuple[str, list[str]]] = []
         toc: list[str] = []
         if suffix == ".docx":
-            pictures = docx_pictures(path)
-            boxes, toc = _docx_text_boxes(path), _docx_toc(path)
+            pictures = docx_pictures(package)
+            boxes, toc = _docx_text_boxes(package), _docx_toc(package)
         elif suffix == ".pptx":
-            pictures = _pptx_pictures(path, bullets)
+            pictures = _pptx_pictures(package, bullets)
     except LoadError:
         raise
     except Exception as exc:  # unstructured/python-docx raise many types for bad input
@@ -621,7 +632,7 @@ def load_office(
     figures = _figures(pictures, Path(figure_dir), settings)
     if suffix == ".docx":
         try:
-            figures = _bind_plantuml(path, figures)
+            figures = _bind_plantuml(package, figures)
         except Exception as exc:  # the sources stay text; the pictures stay figures
             log.warning("%s: PlantUML sources not bound: %s", path.name, _first_line(exc))
     if suffix in (".md", ".markdown"):

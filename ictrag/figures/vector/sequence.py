@@ -41,6 +41,11 @@ class Lifeline:
     bottom: float
     reach: float = 0.0
     """How far from x a message may end: activation bars widen it."""
+    slope: float = 0.0
+    """dx/dy of a line drawn by hand a little off vertical (Word drawings): x is its middle."""
+
+    def x_at(self, y: float) -> float:
+        return self.x + self.slope * (y - (self.top + self.bottom) / 2)
 
 
 @dataclass
@@ -53,14 +58,26 @@ class Message:
     target: int
     dashed: bool
     strokes: list[Stroke]
+    both: bool = False
+    """Both ways: a double-headed arrow, or a procedure band between two lifelines."""
 
 
 # -- lifelines ----------------------------------------------------------------------------
+SLANT = 0.02
+"""A straight line at most this far off vertical (dx/dy, about 1.1 degrees) still stands."""
+
+
+def _upright(stroke: Stroke, font: float) -> bool:
+    """Vertical, or one straight line leaning a little (drawn by hand in a Word canvas)."""
+    box = stroke.box
+    if height(box) < 0.5 * font:
+        return False
+    return width(box) <= 1.5 or (len(stroke.points) == 2 and width(box) <= SLANT * height(box))
+
+
 def _vertical_pieces(prims: Primitives) -> list[tuple[float, float, float]]:
     pieces = [
-        (center(s.box)[0], s.box[1], s.box[3])
-        for s in prims.strokes
-        if width(s.box) <= 1.5 and height(s.box) >= 0.5 * prims.font
+        (center(s.box)[0], s.box[1], s.box[3]) for s in prims.strokes if _upright(s, prims.font)
     ]
     # two close parallel verticals: the sides of an activation bar whose top and bottom were
     # lost (a raster figure with frames drawn across the bar), standing for the lifeline
@@ -148,7 +165,52 @@ def find_lifelines(prims: Primitives) -> list[Lifeline]:
     for run in sorted(long, key=lambda r: r.top - r.bottom):
         if all(abs(run.x - k.x) >= 1.2 * prims.font for k in kept):
             kept.append(run)
+    if len(kept) >= 2:
+        kept += _side_lifelines(runs, kept, prims)
+    for line in kept:
+        line.slope = _lean(line, prims)
     return sorted(kept, key=lambda r: r.x)
+
+
+def _side_lifelines(runs: list[Lifeline], kept: list[Lifeline], prims: Primitives):
+    """Short lifelines of participants that join part-way (3GPP's EIR or N3IWF boxes drawn
+    beside the flow): a run hanging from a named box, reached by a horizontal line."""
+    font = prims.font
+    fig_w = width(prims.bbox) or 1.0
+    ends = [p for s in prims.strokes if _horizontal(s) for p in (s.points[0], s.points[-1])]
+    out: list[Lifeline] = []
+    for run in runs:
+        if run.bottom - run.top < 3 * font or any(
+            abs(run.x - k.x) < 1.2 * font and run.top < k.bottom and k.top < run.bottom
+            for k in kept + out
+        ):
+            continue
+        named = any(
+            s.box[0] < run.x < s.box[2]
+            and abs(s.box[3] - run.top) <= 0.8 * font
+            and 1.5 * font < width(s.box) < 0.6 * fig_w
+            and any(contains_point(s.box, center(span.bbox)) for span in prims.spans)
+            for s in prims.shapes
+        )
+        reached = any(
+            abs(x - run.x) <= 0.8 * font and run.top < y <= run.bottom + 0.5 * font
+            for x, y in ends
+        )
+        if named and reached:
+            out.append(run)
+    return out
+
+
+def _lean(line: Lifeline, prims: Primitives) -> float:
+    """dx/dy of the longest leaning straight stroke along the lifeline (0 when upright)."""
+    best, best_h = 0.0, 0.5 * (line.bottom - line.top)
+    for s in prims.strokes:
+        (xa, ya), (xb, yb) = s.points[0], s.points[-1]
+        h = abs(yb - ya)
+        leaning = len(s.points) == 2 and width(s.box) > 1.5 and _upright(s, prims.font)
+        if leaning and h > best_h and abs((xa + xb) / 2 - line.x) < 0.45 * prims.font:
+            best, best_h = (xb - xa) / (yb - ya), h
+    return best
 
 
 def _activation_bars(prims: Primitives, lifelines: list[Lifeline]) -> list[Shape]:
@@ -262,7 +324,7 @@ def _attach(x: float, y: float, lifelines: list[Lifeline], tol: float) -> int | 
     for i, line in enumerate(lifelines):
         if not (line.top - tol <= y <= line.bottom + tol):
             continue
-        d = abs(line.x - x)
+        d = abs(line.x_at(y) - x)
         if d <= tol + line.reach and (best_d is None or d < best_d):
             best, best_d = i, d
     return best
@@ -288,7 +350,12 @@ def _is_barb(stroke: Stroke, font: float) -> bool:
 def _has_head(tip, inward: float, prims: Primitives, barbs: list[Stroke]) -> bool:
     """An arrowhead at `tip`: a filled triangle touching it, or an open barb from it that
     points back along the message (`inward`: the sign of x towards the message)."""
-    if any(box_distance(a.box, tip) <= 0.5 * prims.font for a in prims.arrows):
+    # the head is centred on the line: one just above or below is the next message's
+    if any(
+        box_distance(a.box, tip) <= 0.5 * prims.font
+        and abs(center(a.box)[1] - tip[1]) <= max(1.0, 0.3 * height(a.box))
+        for a in prims.arrows
+    ):
         return True
     for barb in barbs:
         for near, far in ((barb.points[0], barb.points[-1]), (barb.points[-1], barb.points[0])):
@@ -344,7 +411,24 @@ def _straight_message(stroke, lifelines, tol, prims, barbs, headless=False) -> M
     if head_a and not head_b:
         a, b = b, a
     y = min(ya, yb)
-    return Message(y, y, min(xa, xb), max(xa, xb), a, b, stroke.dashed, [stroke])
+    both = head_a and head_b
+    return Message(y, y, min(xa, xb), max(xa, xb), a, b, stroke.dashed, [stroke], both)
+
+
+def _band(box, dashed: bool, lifelines: list[Lifeline], tol: float, font: float):
+    """A flat band with pointed ends between two lifelines (3GPP's "<==>" for a procedure
+    such as "9. Authentication/Security"): a message both ways, left to right."""
+    if not (0.3 * font <= height(box) <= 2 * font) or width(box) < 3 * font:
+        return None
+    y = center(box)[1]
+    a, b = _attach(box[0], y, lifelines, tol), _attach(box[2], y, lifelines, tol)
+    if a is None or b is None or a == b:
+        return None
+    return Message(box[1], box[3], box[0], box[2], a, b, dashed, [], True)
+
+
+def _procedure(shape: Shape, lifelines: list[Lifeline], tol: float, font: float):
+    return _band(shape.box, shape.dashed, lifelines, tol, font) if shape.kind == "polygon" else None
 
 
 def _self_loop_polyline(stroke, lifelines, tol, font) -> Message | None:
@@ -352,6 +436,11 @@ def _self_loop_polyline(stroke, lifelines, tol, font) -> Message | None:
         return None
     box = stroke.box
     (xa, ya), (xb, yb) = stroke.points[0], stroke.points[-1]
+    # an outline drawn as one line from one lifeline to the next is a band; a loop's far
+    # side stands free of any lifeline
+    band = _band(box, stroke.dashed, lifelines, tol, font)
+    if band is not None:
+        return band
     a, b = _attach(xa, ya, lifelines, tol), _attach(xb, yb, lifelines, tol)
     if (
         a is None
@@ -398,7 +487,16 @@ def find_messages(
     """`headless`: a line between two lifelines is a message even with no arrowhead, for
     figures whose every participant is drawn at both ends of its lifeline (a sequence
     diagram beyond doubt, whatever its renderer left of the arrow markers)."""
-    spacing = min((b.x - a.x for a, b in zip(lifelines, lifelines[1:], strict=False)), default=0)
+    # side lifelines (short, joining part-way) may stand close to another in x, not in y
+    spacing = min(
+        (
+            b.x - a.x
+            for i, a in enumerate(lifelines)
+            for b in lifelines[i + 1 :]
+            if a.top < b.bottom and b.top < a.bottom
+        ),
+        default=0,
+    )
     tol = max(5.0, 0.8 * prims.font)
     if spacing:
         tol = min(tol, 0.3 * spacing)
@@ -418,6 +516,9 @@ def find_messages(
             found = _self_loop_polyline(stroke, lifelines, tol, prims.font)
         if found is not None:
             messages.append(found)
+    messages += [
+        m for m in (_procedure(s, lifelines, tol, prims.font) for s in prims.shapes) if m
+    ]
     messages.sort(key=lambda m: (m.y, m.x0))
     return messages
 
@@ -493,7 +594,9 @@ def _candidates(messages: list[Message], rows: list[TextGroup], font: float):
         for row in rows:
             if not _beside(row, m, font):
                 continue
-            for above in (usual, not usual):
+            # a procedure band is labelled on the usual side only: the row under it
+            # starts the next message's label
+            for above in (usual,) if not m.strokes else (usual, not usual):
                 d = _gap(row, m, above)
                 reach = 2.5 * font if above == usual else 1.2 * font
                 if -0.6 * font <= d <= reach:
@@ -680,7 +783,8 @@ def recover_sequence(prims: Primitives):
         graph.notes.append(note)
     labels = label_messages(messages, rows, prims.font)
     for m, label in zip(messages, labels, strict=True):
-        graph.add_message(ids[m.source], ids[m.target], label, "-->>" if m.dashed else "->>")
+        arrow = "-->>" if m.dashed else "->>"
+        graph.add_message(ids[m.source], ids[m.target], label, f"<<{arrow}" if m.both else arrow)
     ys = [m.y for m in messages]
     for frame in frames:
         block = _block(frame, ys)
