@@ -137,7 +137,7 @@ class SourceCell(BaseModel):
 class DiagramSource(BaseModel):
     """A figure's structure as its file states it, for an exact reading."""
 
-    format: Literal["drawio", "graphviz", "mermaid", "drawingml", "plantuml"]
+    format: Literal["drawio", "graphviz", "mermaid", "drawingml", "plantuml", "mscgen"]
     cells: list[SourceCell] = Field(default_factory=list)
     """draw.io: the page's cells; Graphviz: its nodes, clusters and edges as laid out by dot;
     DrawingML (PowerPoint slides, Word drawings): shapes, connectors and their labels."""

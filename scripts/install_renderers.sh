@@ -18,7 +18,10 @@ command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 command -v rsvg-convert >/dev/null 2>&1 || need_apt+=(librsvg2-bin)
 dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need_apt+=(fonts-dejavu-core)
 # LibreOffice Draw, headless: Visio (.vsdx/.vsd), EMF/WMF and ODG drawings reach the reader as PDF
-command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-draw-nogui)
+# LibreOffice Writer and Impress: .doc/.odt and .ppt/.odp become DOCX/PPTX for the OOXML reader
+for pkg in libreoffice-draw-nogui libreoffice-writer-nogui libreoffice-impress-nogui; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "install_renderers: apt-get install ${need_apt[*]}"

@@ -1,5 +1,6 @@
-"""A figure whose file states its structure (draw.io cells; Graphviz, Mermaid or PlantUML
-code, the last through figures/plantuml.py) read exactly into a DiagramGraph.
+"""A figure whose file states its structure (draw.io cells; Graphviz, Mermaid, PlantUML or
+mscgen code, the last two through figures/plantuml.py and figures/mscgen.py) read exactly
+into a DiagramGraph.
 
 Vertices are nodes, except free text (annotations become notes) and containers (groups of
 what they hold). Edges join their glued ends; an edge that is not glued joins the smallest
@@ -15,6 +16,7 @@ import re
 from ictrag.figures.graph import DiagramGraph, Edge, Group, Note
 from ictrag.figures.mermaid import MermaidError
 from ictrag.figures.mermaid import parse as parse_mermaid
+from ictrag.figures.mscgen import MscgenError, parse_mscgen
 from ictrag.figures.plantuml import PlantUMLError, parse_plantuml
 from ictrag.figures.vector.diagram import Recovery
 from ictrag.figures.vector.prims import contains
@@ -165,7 +167,9 @@ def recover_source(source: DiagramSource) -> Recovery:
     if source.format == "mermaid":
         return _recover_mermaid(source.text)
     if source.format == "plantuml":
-        return _recover_plantuml(source.text)
+        return _recover_code(source.text, parse_plantuml, PlantUMLError)
+    if source.format == "mscgen":
+        return _recover_code(source.text, parse_mscgen, MscgenError)
     return _recover_cells(source.cells)
 
 
@@ -180,10 +184,10 @@ def _recover_mermaid(code: str) -> Recovery:
     return Recovery(graph=graph, confidence=1.0, text="\n".join(w for w in words if w))
 
 
-def _recover_plantuml(code: str) -> Recovery:
+def _recover_code(code: str, parse, error_type) -> Recovery:
     try:
-        graph = parse_plantuml(code)
-    except PlantUMLError as error:
+        graph = parse(code)
+    except error_type as error:
         return Recovery(
             DiagramGraph(kind="other"), 0.0, free_text=[code], note=str(error), text=code
         )

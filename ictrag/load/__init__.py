@@ -40,6 +40,11 @@ SUPPORTED_SUFFIXES = {
     ".odg": "converted",
     ".dot": "graphviz",
     ".gv": "graphviz",
+    ".doc": "legacy",
+    ".odt": "legacy",
+    ".ppt": "legacy",
+    ".odp": "legacy",
+    ".msc": "mscgen",
     ".puml": "plantuml",
     ".plantuml": "plantuml",
     ".pu": "plantuml",
@@ -62,7 +67,7 @@ def load(
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise LoadError(f"unsupported file type '{path.suffix or path.name}'")
-    if size == 0 and kind not in ("office", "mermaid", "graphviz", "plantuml"):
+    if size == 0 and kind not in ("office", "mermaid", "graphviz", "plantuml", "mscgen"):
         # A 0-byte text file is empty text; a 0-byte PDF or image is a broken file.
         raise LoadError("empty file")
     actual = sniff(path)
@@ -98,10 +103,18 @@ def load(
             from ictrag.load.diagram_code import load_dot
 
             return load_dot(path, figure_dir)
+        if kind == "mscgen":
+            from ictrag.load.diagram_code import load_msc
+
+            return load_msc(path, figure_dir)
         if kind == "plantuml":
             from ictrag.load.diagram_code import load_plantuml
 
             return load_plantuml(path, figure_dir)
+        if kind == "legacy":
+            from ictrag.load.legacy import load_legacy
+
+            return load_legacy(path, figure_dir, settings)
         if kind == "drawio":
             from ictrag.load.drawio import load_drawio
 

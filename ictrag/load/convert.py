@@ -1,6 +1,8 @@
-"""Files only LibreOffice reads (Visio .vsdx/.vsd, EMF/WMF pictures, .odg) converted to PDF
-by LibreOffice run headless, with a time limit: a hung converter is killed with its whole
-process group and the file fails with one line.
+"""Files only LibreOffice reads converted by LibreOffice run headless, with a time limit: a
+hung converter is killed with its whole process group and the file fails with one line.
+Drawings (Visio .vsdx/.vsd, EMF/WMF pictures, .odg) become PDF for the vector reader;
+documents and decks in other formats (.doc, .odt, .ppt, .odp) become DOCX or PPTX for the
+OOXML reader.
 
 Each process keeps one LibreOffice user profile for its conversions (made on first use:
 later starts are faster, and parallel workers never share a profile's lock).
@@ -22,6 +24,10 @@ from pathlib import Path
 from ictrag.load.errors import LoadError
 
 INSTALL_HINT = "apt install libreoffice-draw-nogui"
+INSTALL_HINTS = {
+    "docx": "apt install libreoffice-writer-nogui",
+    "pptx": "apt install libreoffice-impress-nogui",
+}
 
 
 def soffice() -> str | None:
@@ -47,13 +53,20 @@ def to_pdfs(paths: list[Path], out_dir: Path, timeout_s: float) -> dict[Path, Pa
     """Several files through one LibreOffice start (it converts them in turn): each path's
     PDF, or the one-line reason it has none. The converter is killed when `timeout_s` pass
     without it finishing a file; the files it had not reached then fail."""
+    return convert(paths, out_dir, timeout_s, "pdf")
+
+
+def convert(
+    paths: list[Path], out_dir: Path, timeout_s: float, target: str
+) -> dict[Path, Path | str]:
+    """`to_pdfs` for any format LibreOffice writes ("docx", "pptx", ...)."""
     executable = soffice()
     if executable is None:
-        missing = f"LibreOffice is not installed ({INSTALL_HINT})"
+        missing = f"LibreOffice is not installed ({INSTALL_HINTS.get(target, INSTALL_HINT)})"
         return {path: missing for path in paths}
     command = [
         executable, f"-env:UserInstallation={_profile().as_uri()}", "--headless", "--norestore",
-        "--nologo", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out_dir),
+        "--nologo", "--nolockcheck", "--convert-to", target, "--outdir", str(out_dir),
         *map(str, paths),
     ]  # fmt: skip
     process = subprocess.Popen(
@@ -77,9 +90,9 @@ def to_pdfs(paths: list[Path], out_dir: Path, timeout_s: float) -> dict[Path, Pa
     reason = next((text for text in reversed(output) if text), "no PDF written")[:200]
     results: dict[Path, Path | str] = {}
     for path in paths:
-        pdf = out_dir / f"{path.stem}.pdf"
-        if pdf.is_file() and pdf.stat().st_size > 0:
-            results[path] = pdf
+        out = out_dir / f"{path.stem}.{target}"
+        if out.is_file() and out.stat().st_size > 0:
+            results[path] = out
         elif stalled:
             results[path] = f"LibreOffice took longer than {timeout_s:g} s to convert it; stopped"
         else:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ictrag.load.drawio import plain_label
 from ictrag.load.errors import LoadError
+from ictrag.load.mscgen import render_png as render_msc
 from ictrag.load.plantuml import render_png
 from ictrag.load.render import ImageError, save_image_bytes
 from ictrag.model import DiagramSource, Document, Figure, SourceCell, sha256_bytes
@@ -25,11 +26,11 @@ from ictrag.model import DiagramSource, Document, Figure, SourceCell, sha256_byt
 log = logging.getLogger(__name__)
 
 _FENCE = re.compile(
-    r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>mermaid|dot|graphviz|plantuml|puml)[ \t]*\n(?P<code>.*?)^(?P=fence)[ \t]*$",
+    r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>mermaid|dot|graphviz|plantuml|puml|mscgen|msc)[ \t]*\n(?P<code>.*?)^(?P=fence)[ \t]*$",
     re.M | re.S,
 )
 _LANGUAGES = {"mermaid": "mermaid", "dot": "graphviz", "graphviz": "graphviz",
-              "plantuml": "plantuml", "puml": "plantuml"}  # fmt: skip
+              "plantuml": "plantuml", "puml": "plantuml", "mscgen": "mscgen", "msc": "mscgen"}  # fmt: skip
 _UML = re.compile(r"@startuml\b.*?@enduml", re.S | re.I)
 _PRE = re.compile(r"<pre\b[^>]*>(?P<body>.*?)</pre>", re.S | re.I)
 
@@ -171,19 +172,40 @@ def load_dot(path: str | Path, figure_dir: str | Path) -> Document:
 def plantuml_figure(
     code: str, label: str, figure_dir: Path, page: int = 1, context: str = ""
 ) -> Figure:
-    """A PlantUML diagram: its structure from the code, its picture from PlantUML (none, and
-    one warning line, when the renderer is missing or rejects the source)."""
+    """A PlantUML diagram: its structure from the code, its picture from PlantUML."""
+    return _drawn_source(code, "plantuml", render_png, label, figure_dir, page, context)
+
+
+def msc_figure(code: str, label: str, figure_dir: Path, page: int = 1, context: str = "") -> Figure:
+    """An mscgen chart: its structure from the code, its picture from mscgen."""
+    return _drawn_source(code, "mscgen", render_msc, label, figure_dir, page, context)
+
+
+def _drawn_source(code, fmt, render, label, figure_dir, page, context) -> Figure:
+    """A figure stating its source; its picture from the real renderer (none, and one
+    warning line, when the renderer is missing or rejects the source)."""
     figure = Figure(
         id=sha256_bytes(code.encode("utf-8")), page=page, origin="vector", label=label,
-        context=context, source=DiagramSource(format="plantuml", text=code),
+        context=context, source=DiagramSource(format=fmt, text=code),
     )  # fmt: skip
     try:
-        digest, png = save_image_bytes(render_png(code), figure_dir)[:2]
+        digest, png = save_image_bytes(render(code), figure_dir)[:2]
     except (LoadError, ImageError) as error:
         log.warning("%s: structure read from the source, no picture: %s", label, error)
         return figure
     figure.id, figure.image_path = digest, str(png)
     return figure
+
+
+def load_msc(path: str | Path, figure_dir: str | Path) -> Document:
+    path = Path(path)
+    data = path.read_bytes()
+    code = data.decode("utf-8", errors="replace")
+    figures = [msc_figure(code, path.stem, Path(figure_dir))] if code.strip() else []
+    return Document(
+        id=sha256_bytes(data), source=str(path), title=path.stem, mime="text/x-mscgen",
+        page_count=1 if figures else 0, elements=figures, metadata={"loader": "mscgen"},
+    )  # fmt: skip
 
 
 def load_plantuml(path: str | Path, figure_dir: str | Path) -> Document:

@@ -22,7 +22,7 @@ DRAWING_PROGIDS = ("Visio.",)
 SLIDE_PROGIDS = ("PowerPoint.",)
 """OLE objects holding a presentation: its first slide's shapes are read as the drawing."""
 NOT_FIGURES = ("Equation.", "MathType", "Package")
-"""OLE objects whose preview is no figure: formulas and attached files (and unnamed ones)."""
+"""OLE objects whose preview is no figure: formulas and attached files."""
 METAFILES = (".emf", ".wmf")
 """Vector pictures PIL cannot draw: converted by LibreOffice and read as drawings."""
 
@@ -99,7 +99,8 @@ def _object(obj, related, qn) -> list[Found]:
         drawing = _first_slide(part.blob)
         if drawing is not None:
             return [(b"", "", drawing)]
-    if ole is None or not progid or progid.startswith(NOT_FIGURES):
+    # an unnamed object (LibreOffice names none when it writes DOCX) shows its preview
+    if ole is None or (progid and progid.startswith(NOT_FIGURES)):
         return []
     preview = obj.find(f".//{_VML_IMAGE}")
     return _image(related.get(preview.get(_REL_ID) or "")) if preview is not None else []

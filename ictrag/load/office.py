@@ -31,6 +31,7 @@ from ictrag.load.diagram_code import (
     code_figure,
     dot_figure,
     html_plantuml,
+    msc_figure,
     plantuml_figure,
 )
 from ictrag.load.docx_pictures import docx_pictures
@@ -528,7 +529,8 @@ def _bind_plantuml(
     return [(picture, figure) for _, picture, figure in placed]
 
 
-_CODE_NAMES = {"mermaid": "Mermaid", "graphviz": "Graphviz", "plantuml": "PlantUML"}
+_CODE_NAMES = {"mermaid": "Mermaid", "graphviz": "Graphviz", "plantuml": "PlantUML",
+               "mscgen": "mscgen"}  # fmt: skip
 
 
 def _code_figures(blocks: list[tuple[str, str]], figure_dir: Path) -> list[tuple[Picture, Figure]]:
@@ -545,6 +547,8 @@ def _code_figures(blocks: list[tuple[str, str]], figure_dir: Path) -> list[tuple
                 figure = code_figure(code, label)
             elif language == "plantuml":
                 figure = plantuml_figure(code, label, figure_dir)
+            elif language == "mscgen":
+                figure = msc_figure(code, label, figure_dir)
             else:
                 figure = dot_figure(code, label, figure_dir)
         except LoadError as error:
@@ -554,20 +558,30 @@ def _code_figures(blocks: list[tuple[str, str]], figure_dir: Path) -> list[tuple
     return out
 
 
+def _find(elements: list, start: int, text: str, after: bool) -> int | None:
+    """Where a figure goes: after (or before) the first text block from `start` holding
+    `text`, whitespace aside (the XML drops the tab unstructured keeps: "4.2.2.2.2\tGeneral")."""
+    key = "".join(text.split())
+    if not key:
+        return None
+    for i in range(start, len(elements)):
+        element = elements[i]
+        if isinstance(element, TextBlock) and key in "".join(element.text.split()):
+            return i + 1 if after else i
+    return None
+
+
 def _place(blocks: list[TextBlock], figures: list[tuple[Picture, Figure]]) -> list:
     """Insert each figure after its anchor text (or at the end of its page), in order."""
     elements: list = list(blocks)
     cursor = 0
     for picture, figure in figures:
-        at = None
-        # whitespace aside: the XML drops the tab unstructured keeps ("4.2.2.2.2\tGeneral")
-        anchor = "".join(picture.anchor.split())
-        if anchor:
-            for i in range(cursor, len(elements)):
-                element = elements[i]
-                if isinstance(element, TextBlock) and anchor in "".join(element.text.split()):
-                    at = i + 1
-                    break
+        at = _find(elements, cursor, picture.anchor, after=True)
+        if at is None and picture.label:
+            # tracked changes make the XML's text differ from unstructured's ("SGW" against
+            # "S-GW"); the caption's number ("Figure 5.3.3.2-1") still names the place
+            number = CAPTION_RE.match(picture.label)
+            at = _find(elements, cursor, number.group(0) if number else picture.label, False)
         if at is None and picture.paragraph >= 0 and not picture.anchor:
             at = cursor  # a DOCX picture before any text (a cover logo): the start
         if at is None:
