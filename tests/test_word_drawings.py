@@ -148,3 +148,24 @@ def test_a_zip_bomb_is_refused_before_inflating(tmp_path):
     assert path.stat().st_size < 1 << 20
     with pytest.raises(LoadError, match="zip bomb: part word/embeddings/oleObject1.bin"):
         load(path, tmp_path / "f")
+
+
+@needs_libreoffice
+@needs_corpus
+def test_word_canvases_and_groups_become_figures_and_rules_do_not(tmp_path):
+    from ictrag.load.docx_pictures import docx_pictures
+
+    aad = OFFICE / "O-RAN.WG8.AAD.0-R004-v14.00.docx"
+    canvases = [p for p in docx_pictures(aad) if p.embedded == ".docx"]
+    assert len(canvases) == 4  # its 4 wpc canvases, each drawn alone by LibreOffice
+    e2ap = OFFICE / "O-RAN.WG3.TS.E2AP-R004-v07.00.docx"
+    groups = [p for p in docx_pictures(e2ap) if p.embedded == ".docx"]
+    # 22 wpg groups: 14 figures (picture pieces and frames); 8 lone rules under headings
+    assert len(groups) == 14
+    document = load(aad, tmp_path / "figures")
+    drawn = [f for f in document.figures if "eGTPu" in f.inner_text or "HO Preparation" in f.inner_text]
+    assert len(drawn) == 2 and all(f.origin == "vector" for f in drawn)
+    [handover] = [f for f in drawn if "HO Preparation" in f.inner_text]
+    [logical] = StructuralCaptioner(load_settings().caption).describe([figure_input(handover)])
+    assert logical.figure_type.value == "sequence"
+    assert sum(r.kind == "message" for r in logical.relations) >= 40

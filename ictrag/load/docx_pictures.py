@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import logging
+import zipfile
 from pathlib import Path
 
 from ictrag.load.drawingml import Drawing, is_diagram, read_tree
@@ -23,6 +25,14 @@ SLIDE_PROGIDS = ("PowerPoint.",)
 """OLE objects holding a presentation: its first slide's shapes are read as the drawing."""
 NOT_FIGURES = ("Equation.", "MathType", "Package")
 """OLE objects whose preview is no figure: formulas and attached files."""
+_WORD_ML = "http://schemas.microsoft.com/office/word/2010/"
+SMARTART_URI = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+DRAWING_URIS = (
+    f"{_WORD_ML}wordprocessingGroup", f"{_WORD_ML}wordprocessingCanvas", SMARTART_URI
+)  # fmt: skip
+"""graphicData holding a drawing made in Word: a group, a canvas, a SmartArt diagram."""
+_PARTS = ("wsp", "pic", "cxnSp", "sp")
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 METAFILES = (".emf", ".wmf")
 """Vector pictures PIL cannot draw: converted by LibreOffice and read as drawings."""
 
@@ -39,12 +49,16 @@ def docx_pictures(path: Path) -> list[Picture]:
     related = document.part.related_parts
     body = document.element.body
     cover = _cover_paragraphs(body, qn)
+
+    def alone(para) -> bytes:
+        return _alone(path, document.element, para, qn)
+
     paragraphs = []  # (text, style, [blob]) in document order, table cells included
     for para in body.iter(qn("w:p")):
         text = "".join(node.text or "" for node in para.iter(qn("w:t"))).strip()
         style = para.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
         style_name = style.get(qn("w:val"), "") if style is not None else ""
-        blobs = [] if _is_fallback(para) else _own_pictures(para, related, qn)
+        blobs = [] if _is_fallback(para) else _own_pictures(para, related, qn, alone)
         paragraphs.append((text, style_name, blobs))
     pictures = []
     for i, (_, _, blobs) in enumerate(paragraphs):
@@ -66,20 +80,29 @@ def docx_pictures(path: Path) -> list[Picture]:
     return pictures
 
 
+def _local(element) -> str:
+    return element.tag.rsplit("}", 1)[-1]
+
+
 def _is_fallback(element) -> bool:
     """Inside an mc:Fallback: the VML copy of content the mc:Choice already holds."""
     return any(a.tag == _FALLBACK for a in element.iterancestors())
 
 
-def _own_pictures(para, related, qn) -> list[Found]:
+def _own_pictures(para, related, qn, alone) -> list[Found]:
     """The pictures whose nearest paragraph is `para` (a text box's pictures belong to the
-    box's paragraph)."""
-    blip, obj = qn("a:blip"), qn("w:object")
+    box's paragraph). `alone(para)`: a DOCX of that paragraph only, for LibreOffice to draw."""
+    blip, obj, data = qn("a:blip"), qn("w:object"), qn("a:graphicData")
     out: list[Found] = []
-    for node in para.iter(blip, obj, _VML_IMAGE):
+    for node in para.iter(blip, obj, _VML_IMAGE, data):
         if next(node.iterancestors(qn("w:p"))) is not para or _is_fallback(node):
             continue
-        if node.tag == obj:
+        if any(a.tag == data and a.get("uri") in DRAWING_URIS for a in node.iterancestors(data)):
+            continue  # a picture inside a group or canvas is part of that drawing
+        if node.tag == data:
+            if node.get("uri") in DRAWING_URIS and _draws(node, qn):
+                out.append(_word_drawing(node, para, alone))
+        elif node.tag == obj:
             out.extend(_object(node, related, qn))
         elif node.tag == blip:
             out.extend(_image(related.get(node.get(qn("r:embed")) or "")))
@@ -104,6 +127,55 @@ def _object(obj, related, qn) -> list[Found]:
         return []
     preview = obj.find(f".//{_VML_IMAGE}")
     return _image(related.get(preview.get(_REL_ID) or "")) if preview is not None else []
+
+
+def _draws(data, qn) -> bool:
+    """Two shapes or more, or some text: a lone text-less shape (a rule under a cover
+    page's title) is decoration."""
+    parts = sum(1 for e in data.iter() if isinstance(e.tag, str) and _local(e) in _PARTS)
+    words = "".join(t.text or "" for t in data.iter(qn("w:t"), f"{_A}t")).strip()
+    return parts >= 2 or bool(words) or data.get("uri") == SMARTART_URI
+
+
+def _word_drawing(data, para, alone) -> Found:
+    """A Word group, canvas or SmartArt: its shapes and connectors as cells when they draw
+    a diagram (two shapes joined), else the paragraph drawn alone by LibreOffice, for the
+    vector reader (boxes in boxes, freeform arrows, text turned into outlines)."""
+    root = next((c for c in data if isinstance(c.tag, str)), None)
+    if root is not None and data.get("uri") != SMARTART_URI:
+        try:
+            drawing = read_tree(root)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            log.warning("Word drawing not read as shapes: %s", str(error)[:200])
+        else:
+            if is_diagram(drawing):
+                return (b"", "", drawing)
+    return (alone(para), ".docx", None)
+
+
+def _alone(path: Path, root, para, qn) -> bytes:
+    """The package with a body of one paragraph (and the last section's page setup, without
+    its running headers and footers)."""
+    from lxml import etree
+
+    document = etree.Element(root.tag, nsmap=root.nsmap)
+    body = etree.SubElement(document, qn("w:body"))
+    body.append(copy.deepcopy(para))
+    section = root.find(f"{qn('w:body')}/{qn('w:sectPr')}")
+    if section is not None:
+        section = copy.deepcopy(section)
+        for running in section.findall(qn("w:headerReference")) + section.findall(
+            qn("w:footerReference")
+        ):
+            section.remove(running)  # page headers and numbers are no part of the drawing
+        body.append(section)
+    xml = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as package, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for member in package.infolist():
+            data = xml if member.filename == "word/document.xml" else package.read(member)
+            new.writestr(member, data)
+    return out.getvalue()
 
 
 def _image(part) -> list[Found]:

@@ -36,6 +36,7 @@ from ictrag.model import BBox, DiagramSource, Figure, SourceCell
 
 EMU_PER_POINT = 12700.0
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 LINE_PRESETS = re.compile(r"^(line|straightConnector1|(bent|curved)Connector[2-5])$")
 GEOMETRY_STYLE = {
     "ellipse": {"ellipse": ""},
@@ -157,8 +158,9 @@ def shape_text(element: etree._Element) -> str:
     """A shape's text as one line (paragraphs and line breaks become spaces)."""
     paragraphs = []
     for body in (c for c in element if _local(c) in ("txBody", "txbx")):
-        for para in body.iter(f"{A}p"):
-            words = "".join(t.text or "" for t in para.iter(f"{A}t"))
+        # PowerPoint writes a:p / a:t; a Word text box holds w:p / w:t
+        for para in body.iter(f"{A}p", f"{W}p"):
+            words = "".join(t.text or "" for t in para.iter(f"{A}t", f"{W}t"))
             if words.strip():
                 paragraphs.append(words)
     return " ".join(" ".join(paragraphs).split())
@@ -417,6 +419,8 @@ def _walk(parent: etree._Element, frame: _Frame, reading: _Reading) -> None:
             else:
                 label = shape_text(element)
                 _vertex(element, frame, reading, label, _shape_style(element, label, reading.glued))
+        elif name == "wpc":  # a Word canvas: its shapes are placed on the canvas itself
+            _walk(element, frame, reading)
         elif name == "AlternateContent":
             choice = next((c for c in element if _local(c) == "Choice"), None)
             if choice is not None:
@@ -538,7 +542,10 @@ def read_tree(tree: etree._Element) -> Drawing:
     their ends joined, edge labels."""
     reading = _Reading()
     reading.glued = {node.get("id", "") for node in tree.iter(f"{A}stCxn", f"{A}endCxn")}
-    _walk(tree, _Frame(), reading)
+    frame = _Frame()
+    if _local(tree) in ("grpSp", "wgp"):  # a Word group: the drawing, never one icon
+        frame = frame.child(_child(_properties(tree), "xfrm"))
+    _walk(tree, frame, reading)
     _join_ends(reading)
     _edge_labels(reading)
     return Drawing(reading.cells, reading.alias)
