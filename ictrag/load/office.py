@@ -577,7 +577,7 @@ def _place(blocks: list[TextBlock], figures: list[tuple[Picture, Figure]]) -> li
     cursor = 0
     for picture, figure in figures:
         at = _find(elements, cursor, picture.anchor, after=True)
-        if at is None and picture.label:
+        if at is None and picture.anchor and picture.label:
             # tracked changes make the XML's text differ from unstructured's ("SGW" against
             # "S-GW"); the caption's number ("Figure 5.3.3.2-1") still names the place
             number = CAPTION_RE.match(picture.label)
