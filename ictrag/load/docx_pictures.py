@@ -97,10 +97,10 @@ def _own_pictures(para, related, qn, alone) -> list[Found]:
     for node in para.iter(blip, obj, _VML_IMAGE, data):
         if next(node.iterancestors(qn("w:p"))) is not para or _is_fallback(node):
             continue
-        if any(a.tag == data and a.get("uri") in DRAWING_URIS for a in node.iterancestors(data)):
+        if any(_is_drawing(a, qn) for a in node.iterancestors(data)):
             continue  # a picture inside a group or canvas is part of that drawing
         if node.tag == data:
-            if node.get("uri") in DRAWING_URIS and _draws(node, qn):
+            if _is_drawing(node, qn):
                 out.append(_word_drawing(node, para, alone))
         elif node.tag == obj:
             out.extend(_object(node, related, qn))
@@ -129,12 +129,19 @@ def _object(obj, related, qn) -> list[Found]:
     return _image(related.get(preview.get(_REL_ID) or "")) if preview is not None else []
 
 
-def _draws(data, qn) -> bool:
-    """Two shapes or more, or some text: a lone text-less shape (a rule under a cover
-    page's title) is decoration."""
+def _is_drawing(data, qn) -> bool:
+    """A group, canvas or SmartArt that draws something: two shapes or more, or some text.
+    A lone text-less shape (a rule under a heading) is decoration; a group around a text box
+    of PlantUML source (O-RAN) holds the source and its picture, each read on its own."""
+    if data.get("uri") not in DRAWING_URIS:
+        return False
+    if data.get("uri") == SMARTART_URI:
+        return True
     parts = sum(1 for e in data.iter() if isinstance(e.tag, str) and _local(e) in _PARTS)
-    words = "".join(t.text or "" for t in data.iter(qn("w:t"), f"{_A}t")).strip()
-    return parts >= 2 or bool(words) or data.get("uri") == SMARTART_URI
+    words = "".join(t.text or "" for t in data.iter(qn("w:t"), f"{_A}t"))
+    if "@startuml" in words.lower() or "@enduml" in words.lower():
+        return False
+    return parts >= 2 or bool(words.strip())
 
 
 def _word_drawing(data, para, alone) -> Found:
