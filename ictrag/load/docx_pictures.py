@@ -1,4 +1,7 @@
-"""Pictures of a DOCX, in document order, with their captions and context."""
+"""Pictures of a DOCX, in document order, with their captions and context: images, EMF/WMF
+pictures and OLE previews (converted by LibreOffice), Visio objects, embedded slides, and
+Word's own drawings (groups, canvases, SmartArt), each bound to its "Figure N-M" caption
+(the paragraph after it, or the one before). docs/ingest.md, "Word drawings"."""
 
 from __future__ import annotations
 
@@ -53,19 +56,24 @@ def docx_pictures(path: Path) -> list[Picture]:
     def alone(para) -> bytes:
         return _alone(path, document.element, para, qn)
 
-    paragraphs = []  # (text, style, [blob]) in document order, table cells included
+    paragraphs = []  # (text, style, [found], nested) in document order, table cells included
     for para in body.iter(qn("w:p")):
         text = "".join(node.text or "" for node in para.iter(qn("w:t"))).strip()
         style = para.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
         style_name = style.get(qn("w:val"), "") if style is not None else ""
         blobs = [] if _is_fallback(para) else _own_pictures(para, related, qn, alone)
-        paragraphs.append((text, style_name, blobs))
+        # a drawing's own text boxes are no caption or context of it
+        nested = next(para.iterancestors(qn("w:p")), None) is not None
+        paragraphs.append((text, style_name, blobs, nested))
     pictures = []
-    for i, (_, _, blobs) in enumerate(paragraphs):
+    for i, (_, _, blobs, _) in enumerate(paragraphs):
         if not blobs:
             continue
-        before = [t for t, _, _ in paragraphs[max(0, i - 3) : i] if t]
-        after = [(t, s) for t, s, _ in paragraphs[i + 1 : i + 3] if t]
+        body_before = [p for p in paragraphs[max(0, i - 40) : i] if not p[3]]
+        body_after = [p for p in paragraphs[i + 1 : i + 80] if not p[3]]
+        before = [t for t, _, _, _ in body_before[-3:] if t]
+        # the next two paragraphs with text (Word leaves empty ones around a drawing)
+        after = [(t, s) for t, s, _, _ in body_after[:5] if t][:2]
         label = next((t for t, s in after if CAPTION_RE.match(t) or s.lower() == "caption"), "")
         if not label and before and CAPTION_RE.match(before[-1]):
             label = before[-1]
