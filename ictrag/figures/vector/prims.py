@@ -7,6 +7,7 @@ decided in vector.py, vector_seq.py and vector_packet.py.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -383,10 +384,15 @@ _KIND_RANK = {"decision": 5, "hexagon": 4, "circle": 3, "ellipse": 3, "round": 2
 def _merge_shapes(shapes: list[Shape], keep_rings: bool = False) -> list[Shape]:
     """A node is often drawn twice (fill, then outline): keep one, with the richer kind."""
     out: list[Shape] = []
+    sizes: list[float] = []  # -area of each kept shape: ascending, as they are kept
     for shape in sorted(shapes, key=lambda s: -area(s.box)):
-        twin = next((o for o in out if iou(o.box, shape.box) > 0.85), None)
+        # IoU > 0.85 needs the larger shape at most 1/0.85 the area of this one: only the
+        # kept shapes from that size on can be its twin
+        first = bisect.bisect_left(sizes, -area(shape.box) / 0.85)
+        twin = next((o for o in out[first:] if iou(o.box, shape.box) > 0.85), None)
         if twin is None:
             out.append(shape)
+            sizes.append(-area(shape.box))
             continue
         twin.filled = twin.filled or shape.filled
         twin.stroked = twin.stroked or shape.stroked

@@ -351,11 +351,18 @@ def _cluster(parts: list[_Part]) -> list[list[_Part]]:
             i = parent[i]
         return i
 
-    for i, a in enumerate(parts):
-        for j in range(i + 1, len(parts)):
+    # a sweep along x: parts that do not overlap in x share nothing, so only the parts
+    # starting before one ends are compared (a 5,000-part Visio page: 12.8M pairs before)
+    order = sorted(range(len(parts)), key=lambda k: parts[k].box[0])
+    areas = [area(part.box) for part in parts]
+    for position, i in enumerate(order):
+        a = parts[i]
+        for j in order[position + 1 :]:
             b = parts[j]
+            if b.box[0] >= a.box[2]:
+                break
             shared = _overlap(a.box, b.box)
-            if shared <= 0.02 * min(area(a.box), area(b.box)):
+            if shared <= 0.02 * min(areas[i], areas[j]):
                 continue
             if not _may_join(a, b):
                 continue
