@@ -76,10 +76,6 @@ def load(
         raise LoadError(
             f"content does not match its name: a {path.suffix} file that looks like {actual}"
         )
-    if kind == "office" and path.suffix.lower() in {".docx", ".pptx"}:
-        from ictrag.load.ooxml import check
-
-        check(path)
     try:
         if kind == "pdf":
             from ictrag.load.pdf import load_pdf

@@ -67,15 +67,22 @@ def code_figure(code: str, label: str, page: int = 1, context: str = "") -> Figu
     )
 
 
-def load_mermaid(path: str | Path) -> Document:
+def _code_document(path: str | Path, mime: str, loader: str, figures_of) -> Document:
+    """A diagram source file as a Document of the figures `figures_of(code, stem)` makes."""
     path = Path(path)
     data = path.read_bytes()
-    code = data.decode("utf-8", errors="replace").strip()
-    figures = [code_figure(code, path.stem)] if code else []
+    figures = figures_of(data.decode("utf-8", errors="replace"), path.stem)
     return Document(
-        id=sha256_bytes(data), source=str(path), title=path.stem, mime="text/vnd.mermaid",
-        page_count=1 if figures else 0, elements=figures, metadata={"loader": "mermaid"},
+        id=sha256_bytes(data), source=str(path), title=path.stem, mime=mime,
+        page_count=1 if figures else 0, elements=figures, metadata={"loader": loader},
     )  # fmt: skip
+
+
+def load_mermaid(path: str | Path) -> Document:
+    def figures(code: str, stem: str) -> list[Figure]:
+        return [code_figure(code.strip(), stem)] if code.strip() else []
+
+    return _code_document(path, "text/vnd.mermaid", "mermaid", figures)
 
 
 DOT_TIMEOUT_S = 30
@@ -159,14 +166,10 @@ def dot_figure(code: str, label: str, figure_dir: Path, page: int = 1, context: 
 
 
 def load_dot(path: str | Path, figure_dir: str | Path) -> Document:
-    path = Path(path)
-    data = path.read_bytes()
-    code = data.decode("utf-8", errors="replace")
-    figures = [dot_figure(code, path.stem, Path(figure_dir))] if code.strip() else []
-    return Document(
-        id=sha256_bytes(data), source=str(path), title=path.stem, mime="text/vnd.graphviz",
-        page_count=1 if figures else 0, elements=figures, metadata={"loader": "graphviz"},
-    )  # fmt: skip
+    def figures(code: str, stem: str) -> list[Figure]:
+        return [dot_figure(code, stem, Path(figure_dir))] if code.strip() else []
+
+    return _code_document(path, "text/vnd.graphviz", "graphviz", figures)
 
 
 def plantuml_figure(
@@ -198,28 +201,18 @@ def _drawn_source(code, fmt, render, label, figure_dir, page, context) -> Figure
 
 
 def load_msc(path: str | Path, figure_dir: str | Path) -> Document:
-    path = Path(path)
-    data = path.read_bytes()
-    code = data.decode("utf-8", errors="replace")
-    figures = [msc_figure(code, path.stem, Path(figure_dir))] if code.strip() else []
-    return Document(
-        id=sha256_bytes(data), source=str(path), title=path.stem, mime="text/x-mscgen",
-        page_count=1 if figures else 0, elements=figures, metadata={"loader": "mscgen"},
-    )  # fmt: skip
+    def figures(code: str, stem: str) -> list[Figure]:
+        return [msc_figure(code, stem, Path(figure_dir))] if code.strip() else []
+
+    return _code_document(path, "text/x-mscgen", "mscgen", figures)
 
 
 def load_plantuml(path: str | Path, figure_dir: str | Path) -> Document:
-    path = Path(path)
-    data = path.read_bytes()
-    code = data.decode("utf-8", errors="replace")
-    sources = [m.group(0) for m in _UML.finditer(code)] or ([code] if code.strip() else [])
-    figures = [
-        plantuml_figure(
-            text, path.stem if len(sources) == 1 else f"{path.stem} {n}", Path(figure_dir)
-        )
-        for n, text in enumerate(sources, start=1)
-    ]
-    return Document(
-        id=sha256_bytes(data), source=str(path), title=path.stem, mime="text/x-plantuml",
-        page_count=1 if figures else 0, elements=figures, metadata={"loader": "plantuml"},
-    )  # fmt: skip
+    def figures(code: str, stem: str) -> list[Figure]:
+        sources = [m.group(0) for m in _UML.finditer(code)] or ([code] if code.strip() else [])
+        return [
+            plantuml_figure(text, stem if len(sources) == 1 else f"{stem} {n}", Path(figure_dir))
+            for n, text in enumerate(sources, start=1)
+        ]
+
+    return _code_document(path, "text/x-plantuml", "plantuml", figures)

@@ -53,8 +53,13 @@ def docx_pictures(path: Path) -> list[Picture]:
     body = document.element.body
     cover = _cover_paragraphs(body, qn)
 
+    members: list[tuple[zipfile.ZipInfo, bytes]] = []  # the package, read on first need
+
     def alone(para) -> bytes:
-        return _alone(path, document.element, para, qn)
+        if not members:
+            with zipfile.ZipFile(path) as package:
+                members.extend((m, package.read(m)) for m in package.infolist())
+        return _alone(members, document.element, para, qn)
 
     paragraphs = []  # (text, style, [found], nested) in document order, table cells included
     for para in body.iter(qn("w:p")):
@@ -168,7 +173,7 @@ def _word_drawing(data, para, alone) -> Found:
     return (alone(para), ".docx", None)
 
 
-def _alone(path: Path, root, para, qn) -> bytes:
+def _alone(members: list[tuple[zipfile.ZipInfo, bytes]], root, para, qn) -> bytes:
     """The package with a body of one paragraph (and the last section's page setup, without
     its running headers and footers)."""
     from lxml import etree
@@ -186,10 +191,9 @@ def _alone(path: Path, root, para, qn) -> bytes:
         body.append(section)
     xml = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
     out = io.BytesIO()
-    with zipfile.ZipFile(path) as package, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
-        for member in package.infolist():
-            data = xml if member.filename == "word/document.xml" else package.read(member)
-            new.writestr(member, data)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for member, data in members:
+            new.writestr(member, xml if member.filename == "word/document.xml" else data)
     return out.getvalue()
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import posixpath
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -114,7 +113,6 @@ def readable(path: Path) -> Iterator[Path]:
                         data = _without(data, set(missing[member.filename]))
                     out.writestr(member, data)
             yield copy
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _without(rels: bytes, ids: set[str]) -> bytes:
