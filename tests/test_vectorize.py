@@ -35,6 +35,50 @@ def test_thin_leaves_a_one_pixel_line_of_the_same_length() -> None:
     assert max(_neighbours(skeleton, y, x) for y, x in zip(ys, xs, strict=True)) <= 2
 
 
+def _zhang_suen(ink: np.ndarray, max_rounds: int = 0) -> np.ndarray:
+    """Zhang and Suen (1984), pixel by pixel as the paper gives it: the reference."""
+    image = np.pad((ink > 0).astype(np.uint8), 1)
+    rounds = 0
+    while not max_rounds or rounds < max_rounds:
+        rounds += 1
+        changed = False
+        for step in (0, 1):
+            delete = []
+            for y, x in zip(*np.nonzero(image), strict=True):
+                p = [image[y - 1, x], image[y - 1, x + 1], image[y, x + 1], image[y + 1, x + 1],
+                     image[y + 1, x], image[y + 1, x - 1], image[y, x - 1], image[y - 1, x - 1]]  # fmt: skip
+                b = sum(p)
+                a = sum(1 for k in range(8) if p[k] == 0 and p[(k + 1) % 8] == 1)
+                p2, p4, p6, p8 = p[0], p[2], p[4], p[6]
+                first = (p2 * p4 * p6, p4 * p6 * p8)
+                second = (p2 * p4 * p8, p2 * p6 * p8)
+                keep = any(first if step == 0 else second)
+                if 2 <= b <= 6 and a == 1 and not keep:
+                    delete.append((y, x))
+            for y, x in delete:
+                image[y, x] = 0
+            changed |= bool(delete)
+        if not changed:
+            break
+    return image[1:-1, 1:-1]
+
+
+def test_thin_is_zhang_suen_on_strokes_blobs_and_ink_at_the_border() -> None:
+    rng = np.random.default_rng(7)
+    for case in range(24):
+        h, w = (int(v) for v in rng.integers(6, 40, 2))
+        ink = np.zeros((h, w), np.uint8)
+        if case % 4 == 0:  # speckle, touching every border
+            ink = (rng.random((h, w)) < 0.35).astype(np.uint8) * 255
+        else:
+            for _ in range(int(rng.integers(1, 5))):
+                start = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+                stop = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+                cv2.line(ink, start, stop, 255, thickness=int(rng.integers(1, 7)))
+        for rounds in (0, 2):
+            assert (thin(ink, rounds) == _zhang_suen(ink, rounds)).all(), (case, rounds)
+
+
 def test_trace_splits_a_t_at_its_junction_and_the_pieces_meet() -> None:
     ink = np.zeros((120, 200), np.uint8)
     cv2.line(ink, (20, 30), (180, 30), 255, thickness=2)

@@ -510,29 +510,40 @@ def _bridge_text(lines: list[Polyline], boxes, th: float, lw: float) -> list[Pol
 def _bridge_slanted(lines: list[Polyline], boxes, th: float) -> list[Polyline]:
     """A slanted line cut where it passes a text box: two pieces that stop at the box and
     point at each other are one line."""
-    grown = [(b[0] - 0.3 * th, b[1] - 0.3 * th, b[2] + 0.3 * th, b[3] + 0.3 * th) for b in boxes]
+    grown = np.array(
+        [(b[0] - 0.3 * th, b[1] - 0.3 * th, b[2] + 0.3 * th, b[3] + 0.3 * th) for b in boxes]
+    ).reshape(-1, 4)
 
-    def at_text(p) -> bool:
-        return any(b[0] <= p[0] <= b[2] and b[1] <= p[1] <= b[3] for b in grown)
+    def at_text(points: np.ndarray) -> np.ndarray:
+        """Which of the (n, 2) points lie in a grown text box."""
+        x, y = points[:, None, 0], points[:, None, 1]
+        inside = (grown[:, 0] <= x) & (x <= grown[:, 2]) & (grown[:, 1] <= y) & (y <= grown[:, 3])
+        return inside.any(axis=1)
 
     lines = [(list(points), dashed) for points, dashed in lines]
     while True:
-        ends = [
+        candidates = [
             (i, side)
             for i, (points, _) in enumerate(lines)
             if _axis(points) is None
             for side in (0, -1)
-            if at_text(points[side])
         ]
+        if candidates:
+            xy = np.array([lines[i][0][side] for i, side in candidates], dtype=float)
+            keep = at_text(xy)
+            ends = [end for end, kept in zip(candidates, keep, strict=True) if kept]
+            xy = xy[keep]
+        else:
+            ends = []
         # pair the ends of one pass at once, each line at most once, nearest pairs first
         pairs = []
         if len(ends) > 1:
-            xy = np.array([lines[i][0][side] for i, side in ends])
             gaps = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
-            for n, m in zip(*np.nonzero(np.triu(gaps <= 12 * th, 1)), strict=True):
+            near = np.nonzero(np.triu(gaps <= 12 * th, 1))
+            middles = at_text((xy[near[0]] + xy[near[1]]) / 2)
+            for n, m, middle in zip(*near, middles, strict=True):
                 (i, si), (j, sj) = ends[n], ends[m]
-                middle = (xy[n] + xy[m]) / 2
-                if i != j and at_text(middle) and _aligned(lines[i][0], si, lines[j][0], sj):
+                if i != j and middle and _aligned(lines[i][0], si, lines[j][0], sj):
                     pairs.append((float(gaps[n, m]), i, si, j, sj))
         used: set[int] = set()
         merged: dict[int, Polyline] = {}
@@ -624,7 +635,7 @@ def _carry_on(end, before, targets):
     ux, uy = dx / norm, dy / norm
     best = None
     for box, reach, through in targets:
-        hit = next((step for step in range(int(reach) + 2) if _at(end, ux, uy, step, box)), None)
+        hit = _first_step(end, ux, uy, int(reach) + 1, box)
         if hit is None or (best is not None and hit >= best[0]):
             continue
         if through:  # an arrowhead: on to its tip, where the line really ends
@@ -663,6 +674,26 @@ def _ink_share(ink: np.ndarray, chain) -> float:
     xs = np.clip(np.round([p[0] for p in chain]).astype(int), 0, w - 1)
     ys = np.clip(np.round([p[1] for p in chain]).astype(int), 0, h - 1)
     return float((ink[ys, xs] > 0).mean()) if len(chain) else 1.0
+
+
+def _first_step(end, ux: float, uy: float, limit: int, box) -> int | None:
+    """The first whole step in 0..limit at which `_at` holds, or None. The steps inside a
+    box form one run, so the search starts one step before where the ray enters it."""
+    enter = 0.0
+    for start, unit, low, high in ((end[0], ux, box[0], box[2]), (end[1], uy, box[1], box[3])):
+        if unit:
+            a, b = (low - 0.5 - start) / unit, (high + 0.5 - start) / unit
+            enter = max(enter, min(a, b))
+        elif not low - 0.5 <= start <= high + 0.5:
+            return None
+    step = max(0, math.ceil(enter) - 1)
+    while step <= limit:
+        if _at(end, ux, uy, step, box):
+            return step
+        if step > enter + 1:
+            return None  # past the entry and still outside: the ray misses the box
+        step += 1
+    return None
 
 
 def _at(end, ux: float, uy: float, step: float, box) -> bool:
@@ -711,18 +742,29 @@ def thin(ink: np.ndarray, max_rounds: int = 0) -> np.ndarray:
         return image
     y0, y1 = max(0, ys.min() - 1), ys.max() + 2
     x0, x1 = max(0, xs.min() - 1), xs.max() + 2
-    work = image[y0:y1, x0:x1].copy()
+    # Only ink pixels can be deleted, so each sub-iteration looks at those alone (flat
+    # indices into a 1-pixel-padded copy): the cost follows the ink, not the image's area.
+    padded = np.pad(image[y0:y1, x0:x1], 1)
+    width = padded.shape[1]
+    flat = padded.reshape(-1)
+    offsets = [dy * width + dx for dy, dx in _OFFSETS]
+    ink_at = np.flatnonzero(flat)
     rounds = 0
     while not max_rounds or rounds < max_rounds:
         rounds += 1
         changed = False
         for table in (_FIRST, _SECOND):
-            delete = (work == 1) & table[_codes(work)]
+            code = np.zeros(len(ink_at), dtype=np.uint8)
+            for k, offset in enumerate(offsets):
+                code |= flat[ink_at + offset] << k
+            delete = table[code]
             if delete.any():
-                work[delete] = 0
+                flat[ink_at[delete]] = 0
+                ink_at = ink_at[~delete]
                 changed = True
         if not changed:
             break
+    work = padded[1:-1, 1:-1]
     out = np.zeros_like(image)
     out[y0:y1, x0:x1] = work
     return out
