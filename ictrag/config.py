@@ -53,6 +53,9 @@ class CaptionSettings(BaseModel):
     """With a model backend: structural first, the model only below min_confidence."""
     ocr: bool = True
     """Run OCR on raster figures (once per image hash)."""
+    ocr_threads: int | None = None
+    """ONNX Runtime intra-op threads of RapidOCR; None: the usable cores, and in an ingest
+    each loader's share of them (cores / loaders, at least 1)."""
     min_confidence: float = 0.5
     """Below this structural confidence a reading is doubtful: its prose names the uncertain
     parts, and the cascade asks a configured model backend."""

@@ -57,7 +57,12 @@ def parallel_writes(settings: Settings) -> bool:
 
 
 def _load(path: str, sha256: str, settings: Settings, index_dir: str) -> Prepared:
-    """Parse one file and give its figures their own text (vector spans, OCR)."""
+    """Parse one file and give its figures their own text (vector spans, OCR), on the CPUs
+    the task asked for (a node's other tasks hold the rest)."""
+    if settings.caption.ocr_threads is None:
+        threads = max(1, int(settings.ray.load_cpus))
+        caption = settings.caption.model_copy(update={"ocr_threads": threads})
+        settings = settings.model_copy(update={"caption": caption})
     return prepare(path, sha256, settings, index_dir, caption=False)
 
 

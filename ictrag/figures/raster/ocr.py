@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ictrag.config import usable_cores
 from ictrag.figures.base import FigureInput
 from ictrag.model import BBox, FigureType, LogicalText, sha256_file
 
@@ -28,7 +29,9 @@ OCR_MODEL = "rapidocr/PP-OCRv6-small"
 # PP-OCRv6 (rapidocr 3.x, models bundled in the wheel) keeps the spaces between words that
 # PP-OCRv4 dropped ("Nearbyhigh-speednodes"), which BM25 and the embedder both need; it
 # costs about 1.7x the time per figure. The angle classifier is off (diagram text is
-# upright) and ONNX runs one thread per worker process: the ingest runs one worker per core.
+# upright). ONNX runs on the usable cores; an ingest gives each loader its share of them
+# (use_threads): one thread per loader process when there is one loader per core.
+THREADS = "EngineConfig.onnxruntime.intra_op_num_threads"
 ENGINE_PARAMS: dict = {
     "Global.use_cls": False,
     "Global.log_level": "critical",
@@ -40,7 +43,7 @@ ENGINE_PARAMS: dict = {
     # diagram label like "OBS" is two-thirds padding; 96 cut recognition time by a quarter
     # on the corpus's raster figures for the same words (99.2 % identical, the rest noise).
     "Rec.rec_img_shape": [3, 48, 96],
-    "EngineConfig.onnxruntime.intra_op_num_threads": int(os.environ.get("ICTRAG_OCR_THREADS", "1")),
+    THREADS: usable_cores(),
     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
 CACHE_VERSION = "4"
@@ -67,6 +70,15 @@ def configure(**params) -> None:
     with _engine_lock:
         ENGINE_PARAMS.update(params)
         _engine = None
+
+
+def use_threads(threads: int) -> None:
+    """Run OCR on `threads` ONNX threads from now on (the engine is rebuilt only when the
+    count changes)."""
+    with _engine_lock:
+        unchanged = ENGINE_PARAMS[THREADS] == threads
+    if not unchanged:
+        configure(**{THREADS: threads})
 
 
 def _get_engine():
