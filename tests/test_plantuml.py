@@ -307,3 +307,17 @@ def test_html_pre_plantuml(tmp_path):
     [figure] = document.figures
     assert figure.source.format == "plantuml"
     assert len(parse_plantuml(figure.source.text).messages) == 7
+
+
+def test_java_logging_before_the_error_does_not_hide_its_reason():
+    from ictrag.load.plantuml import _without_java_logging
+
+    stderr = [
+        "Dec 03, 2026 11:13:41 AM java.util.prefs.FileSystemPreferences$1 run",
+        "WARNING: Created user preferences directory.",
+        "ERROR",
+        "3",
+        "Syntax Error? (Assumed diagram type: sequence)",
+    ]
+    assert _without_java_logging(stderr) == stderr[2:]
+    assert _without_java_logging(["WARNING: not after a header"]) == ["WARNING: not after a header"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -60,10 +61,34 @@ def render_png(code: str, timeout_s: float = TIMEOUT_S) -> bytes:
     if done.returncode != 0 or not done.stdout.startswith(b"\x89PNG"):
         # PlantUML draws a syntax error as a picture and exits non-zero
         # stderr reads "ERROR", the line number, the reason
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        if len(lines) >= 3 and lines[0] == "ERROR":
-            reason = f"line {lines[1]}: {lines[2].split('ERROR')[0].strip()}"
+        # (after any java.util.logging record the JVM prints first, such as the one for a
+        # user preferences folder it had to create on a fresh machine)
+        lines = _without_java_logging(done.stderr.decode("utf-8", "replace").strip().splitlines())
+        start = lines.index("ERROR") if "ERROR" in lines else -1
+        if start >= 0 and len(lines) >= start + 3:
+            reason = f"line {lines[start + 1]}: {lines[start + 2].split('ERROR')[0].strip()}"
         else:
             reason = lines[0] if lines else f"exit {done.returncode}"
         raise LoadError(f"PlantUML cannot draw this source: {reason}")
     return done.stdout
+
+
+_JAVA_LOG_HEADER = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M \S+ \S+$")
+_JAVA_LOG_LEVEL = re.compile(r"^(SEVERE|WARNING|INFO|CONFIG|FINE|FINER|FINEST): ")
+
+
+def _without_java_logging(lines: list[str]) -> list[str]:
+    """stderr lines less java.util.logging records (a date-and-class header, then a
+    "LEVEL: message" line)."""
+    kept: list[str] = []
+    skip_level = False
+    for line in lines:
+        if _JAVA_LOG_HEADER.match(line):
+            skip_level = True
+            continue
+        if skip_level and _JAVA_LOG_LEVEL.match(line):
+            skip_level = False
+            continue
+        skip_level = False
+        kept.append(line)
+    return kept
