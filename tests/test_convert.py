@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -84,6 +85,88 @@ def test_a_hung_converter_is_killed_and_the_file_fails_in_one_line(tmp_path, mon
         load(drawing, tmp_path / "figures", LoadSettings(convert_timeout_s=1.5))
     assert time.monotonic() - started < 10
     assert "took longer than 1.5 s" in str(error.value) and "\n" not in str(error.value)
+
+
+def _pdf_with_listener(folder: str) -> tuple[bool, int | None]:
+    """In a worker: convert the test SVG; whether a PDF came, and the listener serving it."""
+    from ictrag.load.convert import listener_pid, to_pdfs
+
+    svg = _svg(Path(folder))
+    return isinstance(to_pdfs([svg], Path(folder) / "out", 60)[svg], Path), listener_pid()
+
+
+def _running(group: int) -> bool:
+    """Whether any process of process group `group` still runs (zombies do not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
+
+
+def _gone(group: int, within_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while _running(group):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@needs_libreoffice
+def test_one_listener_serves_every_conversion_of_a_process(tmp_path):
+    from ictrag.load.convert import listener_pid, to_pdfs
+
+    svg = _svg(tmp_path)
+    assert isinstance(to_pdfs([svg], tmp_path / "a", 60)[svg], Path)
+    first = listener_pid()
+    started = time.monotonic()
+    second = to_pdfs([svg], tmp_path / "b", 60)[svg]
+    warm_s = time.monotonic() - started
+    assert isinstance(second, Path) and second.stat().st_size > 0
+    assert first is not None and listener_pid() == first
+    assert warm_s < 1.0  # a cold LibreOffice start is 1.3-2.5 s here; a handed-over call 0.05 s
+
+
+@needs_libreoffice
+def test_a_conversion_past_its_limit_restarts_the_listener(tmp_path):
+    from ictrag.load.convert import listener_pid, to_pdfs
+
+    svg = _svg(tmp_path)
+    assert isinstance(to_pdfs([svg], tmp_path / "a", 60)[svg], Path)
+    before = listener_pid()
+    stuck = to_pdfs([svg], tmp_path / "b", 0.01)[svg]  # no conversion takes 10 ms
+    assert stuck == "LibreOffice took longer than 0.01 s to convert it; stopped"
+    assert listener_pid() is None and _gone(before)
+    assert isinstance(to_pdfs([svg], tmp_path / "c", 60)[svg], Path)  # a fresh listener
+    assert listener_pid() not in (None, before)
+
+
+@needs_libreoffice
+def test_the_listener_ends_with_its_process_however_it_ends(tmp_path):
+    # killed outright: no exit handler runs, the watchdog shell sees its pipe close
+    script = (
+        "import os, signal, sys; from tests.test_convert import _pdf_with_listener; "
+        f"print(_pdf_with_listener({str(tmp_path)!r})[1], flush=True); "
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    killed = int(run.stdout.split()[-1])
+    assert _gone(killed)
+    # a multiprocessing worker (ingest's loaders) does not run atexit, only its finalizers
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    (tmp_path / "w").mkdir()
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        converted, worker = pool.submit(_pdf_with_listener, str(tmp_path / "w")).result()
+    assert converted and worker is not None and _gone(worker)
 
 
 def test_without_libreoffice_a_visio_file_fails_with_the_install_hint(tmp_path, monkeypatch):
