@@ -13,6 +13,9 @@ from pathlib import Path
 
 from ictrag.load.drawingml import Drawing, is_diagram, read_tree
 from ictrag.load.picture import CAPTION_RE, Picture
+from ictrag.load.smartart import URI as SMARTART_URI
+from ictrag.load.smartart import frame_smartart, smartart_drawing
+from ictrag.load.smartart import is_figure as is_smartart_figure
 
 log = logging.getLogger(__name__)
 Found = tuple[bytes, str, Drawing | None]
@@ -29,7 +32,6 @@ SLIDE_PROGIDS = ("PowerPoint.",)
 NOT_FIGURES = ("Equation.", "MathType", "Package")
 """OLE objects whose preview is no figure: formulas and attached files."""
 _WORD_ML = "http://schemas.microsoft.com/office/word/2010/"
-SMARTART_URI = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
 DRAWING_URIS = (
     f"{_WORD_ML}wordprocessingGroup", f"{_WORD_ML}wordprocessingCanvas", SMARTART_URI
 )  # fmt: skip
@@ -114,7 +116,7 @@ def _own_pictures(para, related, qn, alone) -> list[Found]:
             continue  # a picture inside a group or canvas is part of that drawing
         if node.tag == data:
             if _is_drawing(node, qn):
-                out.append(_word_drawing(node, para, alone))
+                out.append(_word_drawing(node, para, alone, related))
         elif node.tag == obj:
             out.extend(_object(node, related, qn))
         elif node.tag == blip:
@@ -157,10 +159,24 @@ def _is_drawing(data, qn) -> bool:
     return parts >= 2 or bool(words.strip())
 
 
-def _word_drawing(data, para, alone) -> Found:
+def _word_drawing(data, para, alone, related) -> Found:
     """A Word group, canvas or SmartArt: its shapes and connectors as cells when they draw
-    a diagram (two shapes joined), else the paragraph drawn alone by LibreOffice, for the
-    vector reader (boxes in boxes, freeform arrows, text turned into outlines)."""
+    a diagram (two shapes joined), SmartArt's data model when it holds two points or more,
+    else the paragraph drawn alone by LibreOffice, for the vector reader (boxes in boxes,
+    freeform arrows, text turned into outlines)."""
+    if data.get("uri") == SMARTART_URI:
+
+        def blob(rel_id: str) -> bytes | None:
+            part = related.get(rel_id)
+            return part.blob if hasattr(part, "blob") else None
+
+        try:
+            art = frame_smartart(data, blob)
+        except ValueError as error:
+            log.warning("Word SmartArt not read from its data model: %s", str(error)[:200])
+            art = None
+        if art is not None and is_smartart_figure(art):
+            return (b"", "", smartart_drawing(art))
     root = next((c for c in data if isinstance(c.tag, str)), None)
     if root is not None and data.get("uri") != SMARTART_URI:
         try:

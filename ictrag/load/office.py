@@ -36,11 +36,13 @@ from ictrag.load.diagram_code import (
 )
 from ictrag.load.docx_pictures import docx_pictures
 from ictrag.load.docx_plantuml import bind, docx_sources
-from ictrag.load.drawingml import Drawing, drawing_figure, is_diagram, read_tree
+from ictrag.load.drawingml import EMU_PER_POINT, A, Drawing, drawing_figure, is_diagram, read_tree
 from ictrag.load.errors import LoadError
 from ictrag.load.ooxml import check, readable
 from ictrag.load.picture import CAPTION_RE, Picture
 from ictrag.load.render import ImageError, save_image_bytes
+from ictrag.load.smartart import frame_smartart, smartart_drawing
+from ictrag.load.smartart import is_figure as is_smartart_figure
 from ictrag.model import (
     DiagramSource,
     Document,
@@ -148,6 +150,9 @@ def ensure_offline_nlp() -> bool:
         tokenize._get_nlp = lambda: fallback
         _nlp_patched = True
         return True
+
+
+PML = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -351,8 +356,11 @@ def _place_text_boxes(blocks: list[TextBlock], boxes: list[tuple[str, list[str]]
         cursor = at + len(new)
 
 
-def _pptx_pictures(path: Path, bullets: set[str]) -> list[Picture]:
-    """Pictures per slide; also fills `bullets` with the paragraphs of body placeholders."""
+def _pptx_pictures(
+    path: Path, bullets: set[str], loose_text: list[tuple[int, str]]
+) -> list[Picture]:
+    """Pictures per slide; also fills `bullets` with the paragraphs of body placeholders,
+    and `loose_text` with (slide, text) of text no partitioner sees (one-point SmartArt)."""
     from pptx import Presentation
     from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
 
@@ -385,12 +393,16 @@ def _pptx_pictures(path: Path, bullets: set[str]) -> list[Picture]:
         title = slide.shapes.title.text_frame.text.strip() if slide.shapes.title is not None else ""
         caption = next((t for t in texts if CAPTION_RE.match(t)), "")
         label, context = caption or title, " ".join(texts)[:1000]
-        drawing = _slide_drawing(slide, number)
+        diagrams, marks = _slide_smartart(slide, number)
+        drawing = _slide_drawing(slide, number, marks)
         icons: set[str] = set()
+        if drawing is None and marks:  # SmartArt labels with no drawing to label: text
+            loose_text.extend((number, cell.label) for cell in marks.cells)
         if drawing is not None:
             pictures.append(Picture(b"", number, "", label, context, drawing=drawing))
             joined = drawing.joined()
             icons = {shape_id for shape_id, cell in drawing.members.items() if cell in joined}
+        pictures.extend(Picture(b"", number, "", label, context, drawing=d) for d in diagrams)
         for shape in shapes:
             if str(shape.shape_id) in icons:
                 continue  # a picture that is a node of the slide's drawing
@@ -402,15 +414,51 @@ def _pptx_pictures(path: Path, bullets: set[str]) -> list[Picture]:
     return pictures
 
 
-def _slide_drawing(slide, number: int) -> Drawing | None:
+def _slide_drawing(slide, number: int, marks: Drawing | None = None) -> Drawing | None:
     """The slide's shapes and connectors as cells, when they draw a diagram (two shapes
-    or more joined by a line); None for a slide of text and pictures."""
+    or more joined by a line); None for a slide of text and pictures. `marks`: boxes the
+    drawing holds besides its shapes (one-point SmartArt: a label such as "AS10")."""
     try:
         drawing = read_tree(slide.element.cSld.spTree)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         log.warning("slide %d: drawing not read: %s", number, _first_line(exc))
         return None
-    return drawing if is_diagram(drawing) else None
+    if not is_diagram(drawing):
+        return None
+    return Drawing(drawing.cells + marks.cells, drawing.members) if marks else drawing
+
+
+def _slide_smartart(slide, number: int) -> tuple[list[Drawing], Drawing | None]:
+    """The slide's SmartArt: each diagram of two points or more as a drawing of its own,
+    and the one-point ones (labels) as boxes together, placed where their frames are."""
+    part = slide.part
+
+    def blob(rel_id: str) -> bytes | None:
+        try:
+            return part.related_part(rel_id).blob
+        except (KeyError, AttributeError):
+            return None
+
+    diagrams, marks = [], []
+    for n, frame in enumerate(slide.element.iter(f"{PML}graphicFrame"), start=1):
+        data = frame.find(f"{A}graphic/{A}graphicData")
+        try:
+            art = frame_smartart(data, blob) if data is not None else None
+        except ValueError as exc:
+            log.warning("slide %d: SmartArt not read: %s", number, _first_line(exc))
+            continue
+        if art is None:
+            continue
+        off = frame.find(f"{PML}xfrm/{A}off")
+        origin = (
+            (float(off.get("x", 0)) / EMU_PER_POINT, float(off.get("y", 0)) / EMU_PER_POINT)
+            if off is not None
+            else (0.0, 0.0)
+        )
+        drawing = smartart_drawing(art, origin, prefix=f"dgm{n}-")
+        (diagrams if is_smartart_figure(art) else marks).append(drawing)
+    merged = Drawing([c for d in marks for c in d.cells], {}) if marks else None
+    return diagrams, merged
 
 
 def _figures(
@@ -452,7 +500,7 @@ def _figures(
 def _drawing_figures(
     drawings: list[Picture], figure_dir: Path, settings: LoadSettings
 ) -> list[Figure | None]:
-    """Embedded drawings (Visio) through one LibreOffice run: a vector figure each, or None
+    """Embedded drawings (Visio) through the process's LibreOffice: a vector figure each, or None
     for one that did not convert (one warning line each; the rest of the document goes on)."""
     if not drawings:
         return []
@@ -571,6 +619,15 @@ def _find(elements: list, start: int, text: str, after: bool) -> int | None:
     return None
 
 
+def _with_loose_text(blocks: list[TextBlock], loose: list[tuple[int, str]]) -> list[TextBlock]:
+    """`blocks` with each (page, text) as a paragraph at the end of its page."""
+    for page, text in loose:
+        at = max((i + 1 for i, b in enumerate(blocks) if b.page <= page), default=0)
+        heading = blocks[at - 1].heading_path if at else []
+        blocks.insert(at, TextBlock(text=text, page=page, heading_path=list(heading)))
+    return blocks
+
+
 def _place(blocks: list[TextBlock], figures: list[tuple[Picture, Figure]]) -> list:
     """Insert each figure after its anchor text (or at the end of its page), in order."""
     elements: list = list(blocks)
@@ -624,6 +681,7 @@ def _load_office(path: Path, package: Path, figure_dir: Path, settings: LoadSett
     try:
         elements = _partition(package)
         bullets: set[str] = set()  # pptx body-placeholder paragraphs: bullets of the layout
+        loose_text: list[tuple[int, str]] = []
         pictures = []
         boxes: list[tuple[str, list[str]]] = []
         toc: list[str] = []
@@ -631,7 +689,7 @@ def _load_office(path: Path, package: Path, figure_dir: Path, settings: LoadSett
             pictures = docx_pictures(package)
             boxes, toc = _docx_text_boxes(package), _docx_toc(package)
         elif suffix == ".pptx":
-            pictures = _pptx_pictures(package, bullets)
+            pictures = _pptx_pictures(package, bullets, loose_text)
     except LoadError:
         raise
     except Exception as exc:  # unstructured/python-docx raise many types for bad input
@@ -639,7 +697,7 @@ def _load_office(path: Path, package: Path, figure_dir: Path, settings: LoadSett
             f"{path.name}: cannot read as {suffix[1:] or 'text'}: {_first_line(exc)}"
         ) from exc
     furniture: dict[str, str] = {}
-    blocks = _blocks(elements, suffix, bullets, furniture)
+    blocks = _with_loose_text(_blocks(elements, suffix, bullets, furniture), loose_text)
     _place_text_boxes(blocks, boxes)
     for line in toc:
         furniture.setdefault(line.lower(), line)
