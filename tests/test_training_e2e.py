@@ -128,6 +128,10 @@ def test_three_stages_then_export_and_caption(tmp_path: Path, tiny_qwen_dir: Pat
         assert first > last, (result.stage, result.losses)
         assert result.eval_loss is not None and result.eval_samples == 1
         assert (Path(result.output_dir) / "checkpoint-6").is_dir()
+        # throughput as the GPU check reports it: 6 steps of 2 samples, each far over 1 token
+        assert result.train_seconds > 0 and result.samples_per_second > 0
+        assert result.tokens_per_second * result.train_seconds >= 6 * 2 * 50
+        assert result.memory == "rss" and result.peak_memory_mb > 50
     one, two, three = results
     assert (one.skipped_too_long, one.skipped_ids, one.train_samples) == (1, ["too-long"], 2)
     assert json.loads((Path(one.output_dir) / "result.json").read_text())["skipped_too_long"] == 1

@@ -78,6 +78,7 @@ def build_tiny_qwen(
     patch_size: int = 8,
     merge_size: int = 2,
     vocab_size: int = 600,
+    model_vocab_size: int | None = None,
     max_pixels: int = 64 * 64,
     min_pixels: int = 16 * 16,
     seed: int = 0,
@@ -86,6 +87,8 @@ def build_tiny_qwen(
 
     `AutoProcessor.from_pretrained(dir)` and `AutoModelForImageTextToText.from_pretrained(dir)`
     load the result. head_dim = hidden_size / num_heads must be divisible by 4 (mrope).
+    `model_vocab_size`: embedding rows beyond the tokenizer's, as Qwen pads its 151,665
+    tokens to 151,936 rows (the GPU check uses the real size without the real tokenizer).
     """
     import torch
     from transformers import (
@@ -114,7 +117,7 @@ def build_tiny_qwen(
     half_head = hidden_size // num_heads // 2
     mrope = [half_head - 2 * (half_head // 3), half_head // 3, half_head // 3]
     text_config = {
-        "vocab_size": len(tokenizer),
+        "vocab_size": max(len(tokenizer), model_vocab_size or 0),
         "hidden_size": hidden_size,
         "intermediate_size": hidden_size * 2,
         "num_hidden_layers": num_layers,

@@ -120,6 +120,14 @@ class SFTResult(BaseModel):
     warmup_steps: int = 0
     world_size: int = 1
     sharding: Literal["none", "fsdp", "deepspeed"] = "none"
+    train_seconds: float = 0.0
+    samples_per_second: float = 0.0
+    tokens_per_second: float = 0.0
+    """Non-padding input tokens (prompt, image tokens and answer) per second of training."""
+    peak_memory_mb: float = 0.0
+    memory: Literal["cuda", "rss"] = "rss"
+    """What peak_memory_mb measures: torch's peak CUDA allocation on this process's device,
+    or, on CPU, the process's peak resident set (the whole process, loading included)."""
 
 
 def _use_bf16(config: SFTConfig) -> bool:
@@ -262,6 +270,7 @@ def train(config: SFTConfig) -> SFTResult:
         seed=config.seed,
         deepspeed=config.deepspeed,
         disable_tqdm=True,
+        include_num_input_tokens_seen="non_padding",
         **({"fsdp": config.fsdp, "fsdp_config": _fsdp_config(config)} if config.fsdp else {}),
     )
     # The optimizer-step count depends on how many processes share the data.
@@ -275,7 +284,10 @@ def train(config: SFTConfig) -> SFTResult:
         callbacks=[LossLog()],
     )
     resume = _last_checkpoint(output_dir) if config.resume else None
+    memory = _PeakMemory()
     state = trainer.train(resume_from_checkpoint=resume)
+    seconds = float(state.metrics.get("train_runtime", 0.0))
+    tokens = float(trainer.state.num_input_tokens_seen or 0)
     result = SFTResult(
         stage=config.stage, output_dir=str(output_dir), steps=state.global_step, losses=losses,
         train_samples=len(train_samples), eval_samples=len(eval_samples),
@@ -284,6 +296,9 @@ def train(config: SFTConfig) -> SFTResult:
         skipped_ids=(train_fit.skipped_ids + eval_fit.skipped_ids)[:20],
         warmup_steps=args.warmup_steps, world_size=args.world_size,
         sharding="fsdp" if getattr(trainer, "is_fsdp_enabled", False) else "deepspeed" if getattr(trainer, "is_deepspeed_enabled", False) else "none",
+        train_seconds=seconds, samples_per_second=float(state.metrics.get("train_samples_per_second", 0.0)),
+        tokens_per_second=tokens / seconds if seconds > 0 else 0.0,
+        peak_memory_mb=memory.peak_mb(), memory=memory.kind,
     )  # fmt: skip
     if config.eval_at_end and eval_samples:
         result.eval_loss = float(trainer.evaluate()["eval_loss"])
@@ -292,6 +307,27 @@ def train(config: SFTConfig) -> SFTResult:
         (output_dir / "result.json").write_text(result.model_dump_json(indent=2))
     trainer.accelerator.wait_for_everyone()
     return result
+
+
+class _PeakMemory:
+    """Peak memory from here on: CUDA allocations when training on a GPU, else the
+    process's peak resident set."""
+
+    def __init__(self) -> None:
+        import torch
+
+        self.kind: Literal["cuda", "rss"] = "cuda" if torch.cuda.is_available() else "rss"
+        if self.kind == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+
+    def peak_mb(self) -> float:
+        if self.kind == "cuda":
+            import torch
+
+            return torch.cuda.max_memory_allocated() / 2**20
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def _fsdp_config(config: SFTConfig) -> dict[str, Any]:
