@@ -160,7 +160,6 @@ class _Listener:
         )  # fmt: skip
         self.lines: queue.Queue[bytes | None] = queue.Queue()
         threading.Thread(target=_pump, args=(self.process.stdout, self.lines), daemon=True).start()
-        self.used = time.monotonic()
 
     def wait_ready(self, limit_s: float) -> bool:
         """True once LibreOffice listens on its pipe (it then takes conversions), False if
@@ -207,7 +206,6 @@ class _State:
 
     def forget(self) -> None:
         # a forked child must not share its parent's profile (its lock) or listener
-        self.pid = os.getpid()
         self.listener: _Listener | None = None
         self.failed_start = False
         self.idle_timer: threading.Timer | None = None

@@ -75,12 +75,20 @@ class SmartArt:
 def read_smartart(data: bytes, drawing: bytes | None = None) -> SmartArt:
     """The content tree of a data model part, with boxes from its drawing part if given.
     ValueError for XML that is not a data model."""
+    return _model(_parse(data), drawing)
+
+
+def _parse(data: bytes) -> etree._Element:
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as error:
         raise ValueError(f"SmartArt data model does not parse: {error}") from error
     if root.tag != f"{DGM}dataModel":
         raise ValueError(f"not a SmartArt data model: {root.tag}")
+    return root
+
+
+def _model(root: etree._Element, drawing: bytes | None) -> SmartArt:
     points = {p.get("modelId", ""): p for p in root.iter(f"{DGM}pt")}
     top = next((p for p in points.values() if p.get("type") == "doc"), None)
     content = {
@@ -130,18 +138,11 @@ def frame_smartart(graphic_data: etree._Element, part: Callable[[str], bytes | N
     data = part(ids.get(f"{_REL}dm", "")) if ids is not None else None
     if data is None:
         return None
-    try:
-        root = etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as error:
-        raise ValueError(f"SmartArt data model does not parse: {error}") from error
+    root = _parse(data)
     drawing_id = next(
         (e.get("relId") for e in root.iter(f"{DSP}dataModelExt") if e.get("relId")), None
     )
-    drawing = part(drawing_id) if drawing_id else None
-    try:
-        return read_smartart(data, drawing)
-    except etree.XMLSyntaxError:  # a broken drawing part: the content still reads
-        return read_smartart(data)
+    return _model(root, part(drawing_id) if drawing_id else None)
 
 
 def smartart_drawing(
@@ -215,8 +216,12 @@ def _family(top: etree._Element | None) -> str:
 
 
 def _boxes(drawing: bytes, points: dict[str, etree._Element]) -> dict[str, tuple]:
-    """Content point id -> the union of the boxes of the shapes drawing it (points)."""
-    root = etree.fromstring(drawing, _PARSER)
+    """Content point id -> the union of the boxes of the shapes drawing it (points); none
+    for a drawing part that does not parse (the content still reads, laid out plainly)."""
+    try:
+        root = etree.fromstring(drawing, _PARSER)
+    except etree.XMLSyntaxError:
+        return {}
     boxes: dict[str, tuple[float, float, float, float]] = {}
     for shape in root.iter(f"{DSP}sp"):
         pres = points.get(shape.get("modelId", ""))
