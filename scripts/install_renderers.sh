@@ -17,6 +17,8 @@ command -v seqdiag3 >/dev/null 2>&1 || command -v seqdiag >/dev/null 2>&1 || nee
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 command -v rsvg-convert >/dev/null 2>&1 || need_apt+=(librsvg2-bin)
 dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need_apt+=(fonts-dejavu-core)
+# the six font families `ictrag synth diagrams` draws with (DejaVu and Liberation)
+dpkg -s fonts-liberation >/dev/null 2>&1 || need_apt+=(fonts-liberation)
 # LibreOffice Draw, headless: Visio (.vsdx/.vsd), EMF/WMF and ODG drawings reach the reader as PDF
 # LibreOffice Writer and Impress: .doc/.odt and .ppt/.odp become DOCX/PPTX for the OOXML reader
 for pkg in libreoffice-draw-nogui libreoffice-writer-nogui libreoffice-impress-nogui; do

@@ -265,3 +265,30 @@ def test_pairs_are_rendered_for_real_and_resumable(tmp_path: Path):
         logical = LogicalText.model_validate(row["logical"])
         assert row["caption"] == logical.to_text() and row["type"] == logical.figure_type.value
         assert structure(graph_to_logical(parse(row["mermaid"]))) == structure(logical)
+
+
+def test_exact_drafts_keep_figures_whose_file_states_their_structure(tmp_path: Path):
+    from ictrag.model import DiagramSource, SourceCell
+
+    index = tmp_path / "index"
+    cells = [SourceCell(id="a", kind="vertex", label="AMF"), SourceCell(id="b", kind="vertex", label="SMF")]
+    glued = DiagramSource(format="drawingml", cells=[*cells, SourceCell(id="e", kind="edge", source="a", target="b")])  # fmt: skip
+    loose = DiagramSource(format="drawingml", cells=[*cells, SourceCell(id="e", kind="edge", source="a", target_point=(5.0, 5.0))])  # fmt: skip
+    code = DiagramSource(format="plantuml", text="@startuml\nA -> B : hi\n@enduml")
+    logical = LogicalText(figure_type=FigureType.architecture, summary="AMF and SMF", components=["AMF", "SMF"])  # fmt: skip
+    figures = []
+    for number, source in enumerate((glued, loose, code, None)):
+        png = write_png(index / "figures" / f"{number}.png", ("white", "red", "blue", "green")[number])
+        figures.append(Figure(id=str(number) * 64, page=number + 1, image_path=str(png), logical=logical, source=source))  # fmt: skip
+    document = Document(id="d" * 64, source="spec.pptx", title="Spec", elements=figures)
+    DocStore(index / "docs").put(document)
+    manifest = Manifest(index / "manifest.json")
+    manifest.put(ManifestEntry(path="spec.pptx", sha256="0", doc_id=document.id, chunks=1))
+    manifest.save()
+    assert export_drafts(index, tmp_path / "all") == 4
+    assert [r["exact"] for r in read_jsonl(tmp_path / "all" / "drafts.jsonl")] == [True, False, True, False]  # fmt: skip
+    assert export_drafts(index, tmp_path / "exact", exact_only=True) == 2
+    rows = read_jsonl(tmp_path / "exact" / "drafts.jsonl")
+    assert [(r["page"], r["source_format"]) for r in rows] == [(1, "drawingml"), (3, "plantuml")]
+    report = import_experts(tmp_path / "exact" / "drafts.jsonl", tmp_path / "exact" / "images", tmp_path / "stage2")  # fmt: skip
+    assert report.imported == 2 and not report.errors

@@ -104,3 +104,26 @@ def test_pair_stats_counts_duplicates_and_near_duplicates():
     assert grown.exact_duplicates == base.exact_duplicates + 2
     assert grown.near_duplicates == base.near_duplicates + 3
     assert grown.exact_duplicate_rate == round(grown.exact_duplicates / 123, 4)
+
+
+def test_validation_holds_out_one_renderer_style_and_shares_no_unit_with_training():
+    from ictrag.training.data import held_style
+    from ictrag.training.synth import sources
+    from ictrag.training.synth.pairs import PairsOptions, plan_pairs
+    from ictrag.training.synth.seeds import item_rng
+    from ictrag.training.synth.styles import sample_style
+
+    options = PairsOptions(n=900, out=".", renderers=list(sources.RENDERERS), per_structure=2)
+    samples = []
+    for planned in plan_pairs(options):
+        diagram = generate_diagram(planned.index, options.seed)
+        style = sample_style(planned.renderer, diagram.kind, item_rng(0, planned.id, "style"), theme=diagram.theme)  # fmt: skip
+        samples.append(Sample(planned.id, "", [], "", unit=diagram.unit, style=style.name))
+    style = held_style(samples)
+    assert style and sum(s.style.split(":")[0] == style.split(":")[0] for s in samples) > sum(s.style == style for s in samples)  # fmt: skip
+    train, val = split_samples(samples, 0.05)
+    assert style not in {s.style for s in train} and style in {s.style for s in val}
+    assert not {unit_of(s) for s in train} & {unit_of(s) for s in val}
+    left_out = len(samples) - len(train) - len(val)
+    assert 0 < left_out < 0.2 * len(samples)  # the held style's pairs of training units
+    assert {s.style.split(":")[0] for s in train} == set(sources.RENDERERS)  # renderers, not all dropped

@@ -40,6 +40,8 @@ class Sample:
     """Generator unit (`family:template` / `family:rule`); empty = the sample is its own unit."""
     max_pixels: int | None = None
     """A lower pixel budget for this sample's image, set when it would not fit max_length."""
+    style: str = ""
+    """Renderer style of a synthetic pair (`graphviz:neato`); empty for other samples."""
 
 
 def format_answer(logical: LogicalText) -> str:
@@ -83,7 +85,7 @@ def caption_sample(record: dict, root: Path, *, inner_text_prob: float = 0.5, ta
     logical = _logical(record)
     answer = format_answer(logical) if target == "answer" else logical.to_text()
     unit = record.get("unit") or meta.get("unit") or ""
-    return Sample(record["id"], image, build_messages(item), answer, "caption", unit)
+    return Sample(record["id"], image, build_messages(item), answer, "caption", unit, style=record.get("style") or "")  # fmt: skip
 
 
 def vqa_sample(record: dict, root: Path) -> Sample:
@@ -152,19 +154,48 @@ def validation_units(units: set[str], val_fraction: float) -> set[str]:
     return held
 
 
+def held_style(samples: list[Sample]) -> str:
+    """The renderer style validation holds out: among the styles of renderers that show at
+    least two, leaving out each renderer's most common one (its main look stays in
+    training), the one with the lowest hash; "" when no renderer shows two."""
+    counts: dict[str, dict[str, int]] = {}
+    for sample in samples:
+        if sample.style:
+            styles = counts.setdefault(sample.style.split(":", 1)[0], {})
+            styles[sample.style] = styles.get(sample.style, 0) + 1
+    candidates = [
+        style
+        for styles in counts.values()
+        if len(styles) >= 2
+        for style in sorted(styles)
+        if style != max(sorted(styles), key=styles.__getitem__)
+    ]
+    return min(candidates, key=lambda style: _fraction(f"style:{style}")) if candidates else ""
+
+
 def split_samples(samples: list[Sample], val_fraction: float) -> tuple[list[Sample], list[Sample]]:
-    """Deterministic held-out split by whole generator units (used when no eval file is
-    given): every sample of a held-out template or rule goes to validation, so eval loss
-    measures generalisation to unseen structures, not memorised ones. Samples without a unit
-    (expert pairs) are their own unit."""
+    """Deterministic held-out split by whole generator units and one renderer style (used
+    when no eval file is given).
+
+    Every sample of a held-out template or rule goes to validation, so eval loss measures
+    generalisation to unseen structures, not memorised ones; samples without a unit (expert
+    pairs) are their own unit. Training also never sees the held-out style: its samples of
+    held-out units are in validation (a unit that has some is held out if none was), and its
+    samples of training units are left out of both sides, since they share a template with
+    training."""
     if val_fraction <= 0:
         return samples, []
     units = {unit_of(s) for s in samples}
     held = validation_units(units, val_fraction)
     if not held and len(units) > 1:
         held = {min(units, key=_fraction)}
+    style = held_style(samples)
+    if style:
+        styled = {unit_of(s) for s in samples if s.style == style}
+        if not held & styled and len(units - styled) > 0:
+            held.add(min(styled, key=_fraction))
     val = [s for s in samples if unit_of(s) in held]
-    train = [s for s in samples if unit_of(s) not in held]
+    train = [s for s in samples if unit_of(s) not in held and not (style and s.style == style)]
     if not train:  # one unit only: no validation rather than a leaking one
         return samples, []
     return train, val

@@ -181,9 +181,13 @@ def import_experts(
     return report
 
 
-def export_drafts(index_path: Path, out: Path, limit: int | None = None) -> int:
+def export_drafts(index_path: Path, out: Path, limit: int | None = None, exact_only: bool = False) -> int:  # fmt: skip
     """Figures of an ingested index with their current logical text, as expert drafts:
-    drafts.jsonl (ExpertRow schema) + images/ + review.html. Returns the number exported."""
+    drafts.jsonl (ExpertRow schema) + images/ + review.html. Returns the number exported.
+    `exact_only` keeps the figures whose file states their structure (`is_exact`: diagram
+    code, draw.io or Office drawings with every connector glued): their rows import as
+    stage-2 pairs without correction."""
+    from ictrag.figures.source import is_exact
     from ictrag.index.docstore import DocStore
     from ictrag.index.manifest import Manifest, has_manifest
 
@@ -196,6 +200,9 @@ def export_drafts(index_path: Path, out: Path, limit: int | None = None) -> int:
         document = store.get(doc_id)
         for figure in document.figures if document else []:
             if not figure.image_path or not Path(figure.image_path).is_file():
+                continue
+            exact = is_exact(figure.source)
+            if exact_only and not (exact and figure.logical):
                 continue
             name = f"{figure.id[:16]}.png"
             shutil.copyfile(figure.image_path, out / "images" / name)
@@ -212,6 +219,8 @@ def export_drafts(index_path: Path, out: Path, limit: int | None = None) -> int:
                     "label": figure.label,
                     "backend": logical.backend,
                     "confidence": logical.confidence,
+                    "exact": exact,
+                    "source_format": figure.source.format if figure.source else "",
                 }
             )
             if limit is not None and len(rows) >= limit:

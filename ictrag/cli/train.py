@@ -47,23 +47,67 @@ def synth_mermaid(
     as_json: JsonOpt = False,
 ) -> None:
     """Generate ICT diagrams, render them with real Mermaid, caption them: stage-1 pairs."""
+    from ictrag.training.synth.pairs import PairsOptions
+
+    options = PairsOptions(n=n, out=out_dir, seed=seed, workers=workers, rewriter=rewriter, rewriter_model=model, rewriter_base_url=base_url)  # fmt: skip
+    _make_pairs(options, as_json)
+
+
+@synth_app.command("diagrams")
+def synth_diagrams(
+    renderers: Annotated[
+        str, typer.Option(help="Comma-separated: mermaid,graphviz,plantuml,mscgen,seqdiag,drawio, or all.")
+    ] = "all",  # fmt: skip
+    n: Annotated[int, typer.Option("--n", help="How many pairs (image + caption).")] = 7000,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Output folder (images/ + pairs.jsonl).")
+    ] = Path("data/stage1"),  # fmt: skip
+    per_structure: Annotated[
+        int, typer.Option(help="Renderers drawing each structure, sampled among those able; 0 = all.")
+    ] = 2,  # fmt: skip
+    noise: Annotated[
+        float, typer.Option(help="Share of images given JPEG or scan noise.")
+    ] = 0.3,  # fmt: skip
+    seed: Annotated[int, typer.Option(help="Run seed; runs with different seeds never overlap.")] = 0,
+    workers: Annotated[int, typer.Option(help="Processes, each with its own renderers.")] = 1,
+    rewriter: Annotated[str, typer.Option(help="template | openai | local")] = "template",
+    model: Annotated[str, typer.Option(help="Rewriter model (openai model name or local dir).")] = "",
+    base_url: Annotated[str, typer.Option(help="OpenAI-compatible endpoint for --rewriter openai.")] = "",  # fmt: skip
+    as_json: JsonOpt = False,
+) -> None:
+    """Stage-1 pairs drawn by many real renderers and styles: each synthetic structure is
+    written as Mermaid, DOT, PlantUML, mscgen, seqdiag or a draw.io-style SVG and captioned
+    from the structure."""
+    from pydantic import ValidationError
+
+    from ictrag.training.synth.pairs import PairsOptions
+    from ictrag.training.synth.sources import RENDERERS
+
+    chosen = list(RENDERERS) if renderers.strip() == "all" else [r.strip() for r in renderers.split(",") if r.strip()]  # fmt: skip
+    try:
+        options = PairsOptions(n=n, out=out_dir, seed=seed, renderers=chosen, per_structure=per_structure, noise=noise, workers=workers, chunk=48, rewriter=rewriter, rewriter_model=model, rewriter_base_url=base_url)  # fmt: skip
+    except ValidationError as error:
+        raise fail(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    _make_pairs(options, as_json)
+
+
+def _make_pairs(options, as_json: bool) -> None:
     from rich.progress import Progress
 
-    from ictrag.training.synth.pairs import PairsOptions, build_pairs
-    from ictrag.training.synth.render import RenderError, missing_requirements
+    from ictrag.training.synth.pairs import build_pairs, missing_for
+    from ictrag.training.synth.render import RenderError
     from ictrag.training.synth.rewrite import RewriteError
 
-    missing = missing_requirements()
+    missing = missing_for(options.renderers)
     if missing:
-        raise fail("Mermaid renderer missing " + ", ".join(missing) + ": run `ictrag setup renderers`")  # fmt: skip
-    options = PairsOptions(n=n, out=out_dir, seed=seed, workers=workers, rewriter=rewriter, rewriter_model=model, rewriter_base_url=base_url)  # fmt: skip
+        raise fail("renderers missing: " + "; ".join(missing))
     try:
         with Progress(console=err, disable=as_json) as progress:
-            task = progress.add_task("diagrams", total=None)
+            task = progress.add_task("pairs", total=None)
             report = build_pairs(options, lambda done, total: progress.update(task, completed=done, total=total))  # fmt: skip
     except (RenderError, RewriteError) as error:
         raise fail(str(error), 1) from None
-    data = report.model_dump() | {"success_rate": round(report.success_rate, 4), "diagrams_per_s": round(report.per_second, 2)}  # fmt: skip
+    data = report.model_dump() | {"success_rate": round(report.success_rate, 4), "pairs_per_s": round(report.per_second, 2)}  # fmt: skip
     _emit(data, as_json)
     if report.written == 0 and report.requested > report.existing:
         raise typer.Exit(1)
@@ -82,6 +126,35 @@ def synth_stats(
     if not path.is_file():
         raise fail(f"pairs file not found: {path}")
     _emit(pair_stats(read_jsonl(path), near=near).model_dump(), as_json)
+
+
+@synth_app.command("real-figures")
+def synth_real_figures(
+    corpus: Annotated[Path, typer.Option(help="A folder of real figures with ground truth (topology/, flow/, sequence/).")],  # fmt: skip
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (images/ + train.jsonl + val.jsonl).")] = Path("data/stage2"),  # fmt: skip
+    split: Annotated[
+        Path | None, typer.Option(help="A dev/test split file (tests/benchmarks/real_figures_split.json): only --part is used.")
+    ] = None,  # fmt: skip
+    part: Annotated[str, typer.Option(help="The part of the split to use.")] = "dev",
+    val_fraction: Annotated[float, typer.Option(help="Share held out for validation, by image hash.")] = 0.1,  # fmt: skip
+    as_json: JsonOpt = False,
+) -> None:
+    """Stage-2 pairs from real figures: each image with a caption made from its checked
+    ground truth. With --split, figures of the other part are never written."""
+    from ictrag.training.real_figures import build_real_pairs
+
+    if not corpus.is_dir():
+        raise fail(f"corpus folder not found: {corpus}")
+    chosen = None
+    if split is not None:
+        try:
+            chosen = json.loads(split.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise fail(f"cannot read split file {split}: {error}") from None
+    report = build_real_pairs(corpus, out_dir, split=chosen, part=part, val_fraction=val_fraction)
+    _emit(report.model_dump(mode="json"), as_json)
+    if report.used == 0:
+        raise typer.Exit(1)
 
 
 @synth_app.command("import-experts")
@@ -122,6 +195,9 @@ def synth_drafts(
         Path, typer.Option("--out", help="Output folder (drafts.jsonl, images/, review.html).")
     ],  # fmt: skip
     limit: Annotated[int | None, typer.Option(help="At most this many figures.")] = None,
+    exact: Annotated[
+        bool, typer.Option("--exact", help="Only figures whose file states their structure (diagram code; draw.io or Office drawings with every connector glued): stage-2 pairs as they are.")
+    ] = False,  # fmt: skip
 ) -> None:
     """Export an index's figures with their current logical text, for experts to correct."""
     from ictrag.config import load_settings
@@ -129,7 +205,7 @@ def synth_drafts(
 
     path = Path(index) if ("/" in index or Path(index).is_dir()) else load_settings().home / index
     try:
-        count = export_drafts(path, out_dir, limit)
+        count = export_drafts(path, out_dir, limit, exact_only=exact)
     except ExpertError as error:
         raise fail(str(error)) from None
     out.print(f"{count} drafts in {out_dir} (open {out_dir / 'review.html'})")

@@ -28,6 +28,21 @@ _NETWORK_SHAPE = re.compile(r"mxgraph\.(cisco|network|citrix|aws|azure|gcp|kuber
 _SHAPE_WORDS = re.compile(r"[a-z]+")
 
 
+CODE_FORMATS = ("graphviz", "mermaid", "plantuml", "mscgen")
+
+
+def is_exact(source: DiagramSource | None) -> bool:
+    """The file states this figure's whole structure: diagram code, or a draw.io or Office
+    drawing whose every connector is glued to a shape at both ends (a free end is placed by
+    geometry, a guess). Such figures can be training pairs without an expert's correction."""
+    if source is None:
+        return False
+    if source.format in CODE_FORMATS:
+        return bool(source.text.strip() or source.cells)
+    edges = [cell for cell in source.cells if cell.kind == "edge"]
+    return bool(edges) and all(cell.source and cell.target for cell in edges)
+
+
 def _is_text(cell: SourceCell) -> bool:
     return "text" in cell.style or cell.style.get("shape") == "text"
 

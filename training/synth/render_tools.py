@@ -148,3 +148,33 @@ def render(
     if svg is not None:
         svg.write_text(text, encoding="utf-8")
     svg_to(text, pdf=pdf, png=png, scale=scale)
+
+
+def plantuml_svgs(sources: list[str]) -> list[str | DiagramRenderError]:
+    """SVG text of many PlantUML sources from one JVM (its start-up is most of the cost of a
+    small diagram); a source PlantUML rejects gets a DiagramRenderError in its place."""
+    if not sources:
+        return []
+    prefix = command("plantuml")
+    with tempfile.TemporaryDirectory(prefix="ictrag-plantuml-") as tmp:
+        files = []
+        for number, source in enumerate(sources):
+            path = Path(tmp) / f"d{number:05d}.puml"
+            path.write_text(source, encoding="utf-8")
+            files.append(path)
+        try:
+            subprocess.run([*prefix, "-tsvg", "-charset", "UTF-8", *map(str, files)],
+                           capture_output=True, timeout=TIMEOUT_S + 5 * len(files), check=False)  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return [DiagramRenderError(f"plantuml: no result after {TIMEOUT_S} s")] * len(files)
+        results: list[str | DiagramRenderError] = []
+        for path in files:
+            svg = path.with_suffix(".svg")
+            text = svg.read_text(encoding="utf-8") if svg.is_file() else ""
+            if not text:
+                results.append(DiagramRenderError("plantuml: wrote no SVG"))
+            elif "Syntax Error?" in text or 'fill="#33FF02"' in text:  # its error picture
+                results.append(DiagramRenderError("plantuml: syntax error"))
+            else:
+                results.append(text)
+        return results
