@@ -133,3 +133,51 @@ def test_figure_chunk_keeps_the_figure_text_the_logical_text_left_out():
     assert text.count("GE0/0/1") == 1  # covered lines are not repeated
     # both words are in the logical text, but not this phrase (a label the parser split)
     assert "| Switch Router" in text
+
+
+def _deck(pages: list[list], mime: str = "application/pdf", aspect: str = "1.415") -> Document:
+    elements = [element for page in pages for element in page]
+    return Document(id="d" * 64, source="/tmp/deck.pdf", title="Deck", mime=mime, page_count=len(pages),
+                    elements=elements, metadata={"page_aspect": aspect})  # fmt: skip
+
+
+def _slide(page: int, title: str, bullets: list[str], figure: Figure | None = None) -> list:
+    path = ["Deck", title]
+    out = [TextBlock(text=title, kind=TextKind.heading, heading_path=path, page=page)]
+    out += [TextBlock(text=b, kind=TextKind.list, heading_path=path, page=page) for b in bullets]
+    return out + ([figure.model_copy(update={"page": page, "heading_path": path})] if figure else [])
+
+
+def test_a_slide_deck_is_chunked_one_slide_per_chunk_with_its_figures_meaning(count):
+    from ictrag.index.slides import is_deck
+
+    logical = LogicalText(figure_type=FigureType.topology, summary="Two route reflectors.", components=["RR1", "RR2"],
+                          relations=[Relation(source="RR1", target="RR2", label="iBGP", directed=False)])  # fmt: skip
+    figure = Figure(id="f" * 64, page=1, image_path="/x.png", logical=logical, inner_text="RR1\nRR2\niBGP\nRR clients")  # fmt: skip
+    pages = [_slide(1, "Fault tolerance of route reflectors", ["Allow each client to peer with 2 RRs"], figure),
+             _slide(2, "Route reflection", ["A route reflector re-advertises iBGP routes"]),
+             _slide(3, "Summary", ["Two RRs remove the single point of failure"])]  # fmt: skip
+    deck = _deck(pages)
+    assert is_deck(deck)
+    chunks = chunk_document(deck, count, WINDOW)
+    assert [(c.kind, c.pages) for c in chunks] == [("figure", [1]), ("text", [2]), ("text", [3])]
+    unit = chunks[0]
+    # the slide's question words and the figure's answer in one chunk, which is the figure's hit
+    assert "Allow each client to peer with 2 RRs" in unit.text and "RR1 -- RR2 [iBGP]" in unit.text
+    assert "RR clients" in unit.text and unit.figure_id == "f" * 64 and unit.figure_type == "topology"
+    # the same pages in portrait (a manual), or too few of them titled, keep the usual chunks
+    for manual in (_deck(pages, aspect="0.707"), _deck([p[1:] for p in pages])):
+        assert not is_deck(manual)
+        assert [c.kind for c in chunk_document(manual, count, WINDOW)].count("figure") == 2
+    pptx = _deck(pages, mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", aspect="")  # fmt: skip
+    assert is_deck(pptx) and len(chunk_document(pptx, count, WINDOW)) == 3
+
+
+def test_a_slide_too_full_for_the_window_is_chunked_like_any_page(count):
+    long_bullets = [SENTENCE * 3 for _ in range(4)]
+    pages = [_slide(1, "Dense slide", long_bullets), _slide(2, "Next", ["short"]), _slide(3, "Last", ["short"])]
+    chunks = chunk_document(_deck(pages), count, WINDOW)
+    first = [c for c in chunks if c.pages == [1]]
+    assert len(first) > 1 and all(count.full(c.text) <= WINDOW for c in chunks)
+    text = " ".join(c.text for c in first)
+    assert text.count("802.1X authentication runs") == 12  # nothing of the slide is lost

@@ -2,7 +2,10 @@
 
 Text blocks under one heading path are packed greedily up to the budget; a block that is
 too long on its own is split at sentence ends, and a sentence that is still too long at
-word boundaries. Figures become chunks of their own that point back to the figure.
+word boundaries. Figures become chunks of their own that point back to the figure. A slide
+deck (`slides.is_deck`) is chunked by page: a slide whose words and figures fit the window is
+one chunk, a figure chunk of its main figure when it has one; a fuller slide is chunked like
+any page.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ictrag.index.slides import is_deck, main_figure, pages_of
 from ictrag.model import Chunk, Document, Figure, LogicalText, TextBlock, TextKind
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -149,9 +153,10 @@ def figure_texts(figure: Figure) -> list[str]:
     return ["\n".join(p for p in words if p.strip()), "\n".join(p for p in meaning if p.strip())]
 
 
-def figure_text(figure: Figure) -> str:
+def figure_text(figure: Figure, context: bool = True) -> str:
     """What a figure chunk says: its label, its logical text, the figure's own text that the
-    logical text left out, and its context."""
+    logical text left out, and its context (left out where the context is beside it, as in
+    a slide's unit)."""
     parts = [figure.label] if figure.label else []
     if figure.logical is not None:
         logical = _embedded_form(figure.logical)
@@ -161,7 +166,7 @@ def figure_text(figure: Figure) -> str:
             parts.append("Text in figure: " + " | ".join(leftover))
     elif figure.inner_text:
         parts.append(figure.inner_text)
-    if figure.context and not any(figure.context[:80] in part for part in parts):
+    if context and figure.context and not any(figure.context[:80] in part for part in parts):
         parts.append(f"Context: {figure.context}")
     return "\n".join(part for part in parts if part.strip())
 
@@ -244,26 +249,59 @@ def chunk_document(document: Document, count_tokens: TokenCounter, max_tokens: i
                 add("text", text, pages, section.heading_path)
         pending.clear()
 
-    for element in document.elements:
-        if isinstance(element, TextBlock):
-            pending.append(element)
-            continue
-        flush(element.heading_path)
-        logical = element.logical
-        for text in figure_texts(element):
-            if not text.strip():
+    def add_figure(figure: Figure, texts: list[str]) -> None:
+        logical = figure.logical
+        for text in texts:
+            if text.strip():
+                add("figure", _heading_prefix(figure.heading_path) + text, [figure.page], list(figure.heading_path),
+                    **_figure_fields(figure, logical))  # fmt: skip
+
+    def run(elements: list) -> None:
+        for element in elements:
+            if isinstance(element, TextBlock):
+                pending.append(element)
                 continue
-            add(
-                "figure",
-                _heading_prefix(element.heading_path) + text,
-                [element.page],
-                list(element.heading_path),
-                figure_id=element.id,
-                figure_type=logical.figure_type.value if logical else None,
-                figure_label=element.label or None,
-                image_path=element.image_path,
-                mermaid=logical.mermaid if logical else None,
-                bbox=element.bbox,
-            )
-    flush()
+            flush(element.heading_path)
+            add_figure(element, figure_texts(element))
+        flush()
+
+    if not is_deck(document):
+        run(document.elements)
+        return chunks
+    for page, elements in pages_of(document.elements).items():
+        text = unit_text(elements)
+        if not text or count_tokens([text])[0] > budget:
+            run(elements)  # a slide too full for one chunk reads like any page
+            continue
+        main = main_figure(elements)
+        heading = list(elements[0].heading_path)
+        if main is None:
+            add("text", text, [page], heading)
+            continue
+        add("figure", text, [page], heading, **_figure_fields(main, main.logical))
+        for other in elements:
+            if isinstance(other, Figure) and other is not main:
+                add_figure(other, figure_texts(other))
     return chunks
+
+
+def _figure_fields(figure: Figure, logical: LogicalText | None) -> dict:
+    return {
+        "figure_id": figure.id,
+        "figure_type": logical.figure_type.value if logical else None,
+        "figure_label": figure.label or None,
+        "image_path": figure.image_path,
+        "mermaid": logical.mermaid if logical else None,
+        "bbox": figure.bbox,
+    }
+
+
+def unit_text(elements: list) -> str:
+    """One slide as one text: its blocks in reading order, each figure as `figure_text`
+    (label, meaning, the figure's words the meaning leaves out) where it stands."""
+    parts = []
+    for element in elements:
+        text = element.text if isinstance(element, TextBlock) else figure_text(element, context=False)
+        if text.strip():
+            parts.append(text.strip())
+    return "\n".join(parts)

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 import pymupdf
 
@@ -102,6 +103,8 @@ def load_pdf(
         metadata = {k: str(v) for k, v in (doc.metadata or {}).items() if v and k in _META_KEYS}
         if page_errors:
             metadata["page_errors"] = "; ".join(page_errors)
+        # slides are landscape pages: the chunker reads decks by page (ictrag/index/slides.py)
+        metadata["page_aspect"] = f"{median(page.rect.width / max(page.rect.height, 1.0) for page in doc):.3f}"  # fmt: skip
         return Document(
             id=doc_id,
             source=str(path),
