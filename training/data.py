@@ -163,13 +163,11 @@ def held_style(samples: list[Sample]) -> str:
         if sample.style:
             styles = counts.setdefault(sample.style.split(":", 1)[0], {})
             styles[sample.style] = styles.get(sample.style, 0) + 1
-    candidates = [
-        style
-        for styles in counts.values()
-        if len(styles) >= 2
-        for style in sorted(styles)
-        if style != max(sorted(styles), key=styles.__getitem__)
-    ]
+    candidates: list[str] = []
+    for styles in counts.values():
+        if len(styles) >= 2:
+            main = max(sorted(styles), key=styles.__getitem__)
+            candidates += [style for style in styles if style != main]
     return min(candidates, key=lambda style: _fraction(f"style:{style}")) if candidates else ""
 
 

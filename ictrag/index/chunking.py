@@ -250,11 +250,10 @@ def chunk_document(document: Document, count_tokens: TokenCounter, max_tokens: i
         pending.clear()
 
     def add_figure(figure: Figure, texts: list[str]) -> None:
-        logical = figure.logical
         for text in texts:
             if text.strip():
                 add("figure", _heading_prefix(figure.heading_path) + text, [figure.page], list(figure.heading_path),
-                    **_figure_fields(figure, logical))  # fmt: skip
+                    **_figure_fields(figure))  # fmt: skip
 
     def run(elements: list) -> None:
         for element in elements:
@@ -278,14 +277,15 @@ def chunk_document(document: Document, count_tokens: TokenCounter, max_tokens: i
         if main is None:
             add("text", text, [page], heading)
             continue
-        add("figure", text, [page], heading, **_figure_fields(main, main.logical))
+        add("figure", text, [page], heading, **_figure_fields(main))
         for other in elements:
             if isinstance(other, Figure) and other is not main:
                 add_figure(other, figure_texts(other))
     return chunks
 
 
-def _figure_fields(figure: Figure, logical: LogicalText | None) -> dict:
+def _figure_fields(figure: Figure) -> dict:
+    logical = figure.logical
     return {
         "figure_id": figure.id,
         "figure_type": logical.figure_type.value if logical else None,

@@ -1,7 +1,8 @@
 """Slide decks, where a page is one unit: its title, bullets and figures belong together.
 
     is_deck(document)        # a presentation, or a PDF that was exported from one
-    unit_text(elements)      # one page's words, each figure's meaning in its place
+    pages_of(elements)       # page -> its elements, for chunking.unit_text
+    main_figure(elements)    # the figure a slide is about
 
 A deck is a presentation file (PPTX, PPT, ODP), or a PDF whose pages are landscape
 (`page_aspect` >= 1.2, from the loader), most of which open with their own title and carry

@@ -26,9 +26,9 @@ from pathlib import Path
 
 from ictrag.training.synth import sources
 from ictrag.training.synth.generate import generate_diagram
-from ictrag.training.synth.pairs import read_jsonl
+from ictrag.training.synth.pairs import draw_svg, read_jsonl
 from ictrag.training.synth.render import MermaidRenderer
-from ictrag.training.synth.render_tools import plantuml_svgs, render_svg, svg_to
+from ictrag.training.synth.render_tools import DiagramRenderError, svg_to
 from ictrag.training.synth.styles import Style
 
 from ictrag.caption import caption_file
@@ -36,7 +36,6 @@ from ictrag.config import load_settings
 from ictrag.figures.graph import DiagramGraph
 
 SCORER = Path(__file__).resolve().parents[2] / ".." / "shared" / "tools" / "diagram_score.py"
-TOOLS = {"graphviz": "dot", "mscgen": "mscgen", "seqdiag": "seqdiag"}
 
 
 def gold(graph: DiagramGraph) -> dict:
@@ -64,17 +63,12 @@ def structure_of(record: dict) -> DiagramGraph:
 
 def vector_pdf(record: dict, out: Path, mermaid: MermaidRenderer) -> Path | None:
     pdf = out / f"{record['id']}.pdf"
-    renderer = record["renderer"]
-    if renderer == "mermaid":
+    if record["renderer"] == "mermaid":
         result = mermaid.render(record["source"], out_pdf=pdf, theme=record["meta"]["theme"])
         return pdf if result.ok else None
-    if renderer == "plantuml":
-        svg = plantuml_svgs([record["source"]])[0]
-    elif renderer == "drawio":
-        svg = record["source"]
-    else:
-        svg = render_svg(record["source"], TOOLS[renderer])
-    if not isinstance(svg, str):
+    try:
+        svg = draw_svg(record["renderer"], record["source"])
+    except DiagramRenderError:
         return None
     svg_to(svg, pdf=pdf)
     return pdf

@@ -15,12 +15,12 @@ import html
 import re
 
 from ictrag.training.synth.sources.common import link_parts
+from ictrag.training.synth.sources.plantuml import TERMINAL_LABELS
 
 from ictrag.figures.graph import PSEUDO_SHAPES, DiagramGraph
 
 _TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.S)
 _TAG = re.compile(r"<[^>]+>")
-TERMINALS = {"start", "end", "stop", "begin", "finish"}
 
 
 def svg_words(svg: str) -> str:
@@ -34,7 +34,7 @@ def expected_words(graph: DiagramGraph, renderer: str) -> list[str]:
     for node in graph.nodes.values():
         if node.shape in PSEUDO_SHAPES:
             continue
-        if renderer == "plantuml" and graph.kind == "flowchart" and node.label.strip().lower() in TERMINALS:  # fmt: skip
+        if renderer == "plantuml" and graph.kind == "flowchart" and node.label.strip().lower() in TERMINAL_LABELS:  # fmt: skip
             continue
         words.append(node.label)
     words += [group.label for group in graph.groups]

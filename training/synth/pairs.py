@@ -249,9 +249,21 @@ def _draw_svgs(renderer: str, pairs: list[_Pair]) -> None:
         return
     for pair in pairs:
         try:
-            pair.svg = pair.source if renderer == "drawio" else render_svg(pair.source, TOOLS[renderer])  # fmt: skip
+            pair.svg = draw_svg(renderer, pair.source)
         except (DiagramRenderError, RendererMissing) as error:
             pair.error = str(error)
+
+
+def draw_svg(renderer: str, source: str) -> str:
+    """The SVG of one source of a renderer other than Mermaid (draw.io's source is its SVG)."""
+    if renderer == "drawio":
+        return source
+    if renderer == "plantuml":
+        svg = plantuml_svgs([source])[0]
+        if not isinstance(svg, str):
+            raise svg
+        return svg
+    return render_svg(source, TOOLS[renderer])
 
 
 def _finish(pair: _Pair, images: Path) -> None:
@@ -272,7 +284,7 @@ def _finish(pair: _Pair, images: Path) -> None:
         pair.image = degrade(pair.image, pair.style, item_rng(_STATE["options"].seed, pair.planned.id, "noise"))  # fmt: skip
 
 
-def _record(pair: _Pair, images: Path) -> dict:
+def _record(pair: _Pair) -> dict:
     opts: PairsOptions = _STATE["options"]
     if pair.error or pair.image is None:
         return {"error": pair.error or "render failed", "id": pair.planned.id, "renderer": pair.planned.renderer, "seconds": pair.seconds}  # fmt: skip
@@ -324,7 +336,7 @@ def _work(chunk: list[Planned]) -> list[dict]:
         share = (time.monotonic() - started) / len(group)
         for pair in group:
             pair.seconds = share
-    return [_record(pair, images) for pair in pairs]
+    return [_record(pair) for pair in pairs]
 
 
 def _run_inline(options: PairsOptions, chunks: list[list[Planned]]) -> Iterator[list[dict]]:

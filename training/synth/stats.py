@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
@@ -69,75 +71,87 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 1.0
 
 
+@dataclass
+class _Row:
+    """What the statistics need of one record, computed once."""
+
+    family: str
+    renderer: str
+    unit: str
+    size: int
+    labels: set[str]
+    exact: bool
+    near: bool
+
+
+def _rows(records: list[dict], near: float) -> tuple[list[_Row], set[str]]:
+    """Per-record facts (duplicates only within one renderer and type), and the words."""
+    seen_mermaid: set[tuple[str, str]] = set()
+    by_type: dict[tuple[str, str], list[frozenset[str]]] = defaultdict(list)
+    rows, words = [], set()
+    for record in records:
+        logical = LogicalText.model_validate(record["logical"])
+        renderer = record.get("renderer") or "mermaid"
+        mermaid = (renderer, _norm(record.get("mermaid", "")))
+        labels_here = label_set(logical)
+        kind = (renderer, logical.figure_type.value)
+        rows.append(_Row(
+            family=record.get("meta", {}).get("kind") or logical.figure_type.value,
+            renderer=renderer,
+            unit=record.get("unit") or record.get("meta", {}).get("unit") or record["id"],
+            size=len(logical.components) + len(logical.relations),
+            labels={_norm(c) for c in logical.components},
+            exact=mermaid in seen_mermaid,
+            # Exact duplicates are near-duplicates too (Jaccard 1).
+            near=any(jaccard(labels_here, other) >= near for other in by_type[kind]),
+        ))  # fmt: skip
+        seen_mermaid.add(mermaid)
+        by_type[kind].append(labels_here)
+        words.update(re.findall(r"[\w/.-]+", " ".join(logical.components).lower()))
+    return rows, words
+
+
+def _summaries(rows: list[_Row], key: Callable[[_Row], str]) -> dict[str, FamilyStats]:
+    groups: dict[str, list[_Row]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    out = {}
+    for name, members in sorted(groups.items()):
+        sizes = [m.size for m in members]
+        out[name] = FamilyStats(
+            pairs=len(members), units=len({m.unit for m in members}), size_min=min(sizes),
+            size_mean=round(sum(sizes) / len(sizes), 2), size_max=max(sizes),
+            distinct_labels=len(set().union(*(m.labels for m in members))),
+            exact_duplicates=sum(m.exact for m in members), near_duplicates=sum(m.near for m in members),
+        )  # fmt: skip
+    return out
+
+
 def pair_stats(records: list[dict], near: float = 0.9) -> PairStats:
     stats = PairStats(pairs=len(records), near_threshold=near)
-    by_family = _grouped(records, near, lambda record, logical: record.get("meta", {}).get("kind") or logical.figure_type.value)  # fmt: skip
-    by_renderer = _grouped(records, near, lambda record, logical: record.get("renderer") or "mermaid")  # fmt: skip
-    stats.families, stats.renderers = by_family.groups, by_renderer.groups
-    stats.exact_duplicates, stats.near_duplicates = by_family.exact, by_family.near
+    rows, words = _rows(records, near)
+    stats.families = _summaries(rows, lambda row: row.family)
+    stats.renderers = _summaries(rows, lambda row: row.renderer)
+    stats.exact_duplicates = sum(row.exact for row in rows)
+    stats.near_duplicates = sum(row.near for row in rows)
     n = max(1, stats.pairs)
     stats.exact_duplicate_rate = round(stats.exact_duplicates / n, 4)
     stats.near_duplicate_rate = round(stats.near_duplicates / n, 4)
     stats.units = sum(g.units for g in stats.families.values())
-    stats.distinct_labels, stats.distinct_words = by_family.distinct_labels, by_family.distinct_words
+    stats.distinct_labels = len(set().union(*(row.labels for row in rows)))
+    stats.distinct_words = len(words)
     structures: dict[str, int] = defaultdict(int)
-    for record in records:
-        structures[_norm(record.get("mermaid", ""))] += 1
-        style = record.get("style") or f"mermaid:{record.get('meta', {}).get('theme', 'default')}"
-        stats.styles[style] = stats.styles.get(style, 0) + 1
+    renderers_of: dict[str, set[str]] = defaultdict(set)
+    styles: dict[str, int] = defaultdict(int)
+    for record, row in zip(records, rows, strict=True):
+        mermaid = _norm(record.get("mermaid", ""))
+        structures[mermaid] += 1
+        renderers_of[mermaid].add(row.renderer)
+        styles[
+            record.get("style") or f"mermaid:{record.get('meta', {}).get('theme', 'default')}"
+        ] += 1
         raster = record.get("meta", {}).get("style", {}).get("raster", "none")
         stats.raster[raster] = stats.raster.get(raster, 0) + 1
-    renderers_of: dict[str, set[str]] = defaultdict(set)
-    for record in records:
-        renderers_of[_norm(record.get("mermaid", ""))].add(record.get("renderer") or "mermaid")
     stats.shared_structures = sum(structures[m] for m, r in renderers_of.items() if len(r) > 1)
-    stats.styles = dict(sorted(stats.styles.items()))
+    stats.styles = dict(sorted(styles.items()))
     return stats
-
-
-class _Grouped(BaseModel):
-    groups: dict[str, FamilyStats] = Field(default_factory=dict)
-    exact: int = 0
-    near: int = 0
-    distinct_labels: int = 0
-    distinct_words: int = 0
-
-
-def _grouped(records: list[dict], near: float, key) -> _Grouped:
-    """FamilyStats per key (family or renderer); duplicates only within one renderer and type."""
-    seen_mermaid: set[tuple[str, str]] = set()
-    by_type: dict[tuple[str, str], list[frozenset[str]]] = defaultdict(list)
-    sizes: dict[str, list[int]] = defaultdict(list)
-    labels: dict[str, set[str]] = defaultdict(set)
-    units: dict[str, set[str]] = defaultdict(set)
-    words: set[str] = set()
-    exact: dict[str, int] = defaultdict(int)
-    similar: dict[str, int] = defaultdict(int)
-    for record in records:
-        logical = LogicalText.model_validate(record["logical"])
-        group = key(record, logical)
-        renderer = record.get("renderer") or "mermaid"
-        mermaid = (renderer, _norm(record.get("mermaid", "")))
-        if mermaid in seen_mermaid:
-            exact[group] += 1
-        seen_mermaid.add(mermaid)
-        labels_here = label_set(logical)
-        kind = (renderer, logical.figure_type.value)
-        # Exact duplicates are near-duplicates too (Jaccard 1).
-        if any(jaccard(labels_here, other) >= near for other in by_type[kind]):
-            similar[group] += 1
-        by_type[kind].append(labels_here)
-        sizes[group].append(len(logical.components) + len(logical.relations))
-        labels[group].update(_norm(c) for c in logical.components)
-        units[group].add(record.get("unit") or record.get("meta", {}).get("unit") or record["id"])
-        words.update(re.findall(r"[\w/.-]+", " ".join(logical.components).lower()))
-    result = _Grouped(exact=sum(exact.values()), near=sum(similar.values()), distinct_words=len(words))  # fmt: skip
-    result.distinct_labels = len(set().union(*labels.values())) if labels else 0
-    for group, values in sorted(sizes.items()):
-        result.groups[group] = FamilyStats(
-            pairs=len(values), units=len(units[group]), size_min=min(values),
-            size_mean=round(sum(values) / len(values), 2), size_max=max(values),
-            distinct_labels=len(labels[group]), exact_duplicates=exact[group],
-            near_duplicates=similar[group],
-        )  # fmt: skip
-    return result
